@@ -1,0 +1,43 @@
+# ebike-voice: `make run` serves the demo, `make test` runs every test (linters included).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run demo serve test test-pg lint fmt bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/ebike-voice demo --host $(HOST) --port $(PORT)
+	$(BIN)/ebike-voice serve --host $(HOST) --port $(PORT)
+
+test: lint
+	$(BIN)/pytest
+
+# The whole suite again, on a throw-away PostgreSQL database created (and dropped) by the tests.
+test-pg: $(VENV)/.installed
+	EBIKE_VOICE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

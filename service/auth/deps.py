@@ -1,0 +1,46 @@
+"""Who is calling: `Authorization: Bearer <key>`, checked against the stored hashes."""
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from service.auth.models import ApiKey, Role
+from service.auth.service import find_key
+from service.db import SessionDep
+from service.errors import Forbidden, Unauthorized
+
+_bearer = HTTPBearer(auto_error=False, description="An ebike-voice API key")
+
+
+def current_key(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiKey:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    api_key = find_key(session=session, plain=credentials.credentials)
+    if api_key is None:
+        raise Unauthorized("unknown or revoked API key")
+    session.expunge(api_key)
+    return api_key
+
+
+CurrentKey = Annotated[ApiKey, Depends(current_key)]
+
+
+def require(*roles: Role):  # type: ignore[no-untyped-def]
+    allowed = set(roles)
+
+    def check(api_key: CurrentKey) -> ApiKey:
+        if api_key.role not in allowed:
+            names = " or ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"this needs a {names} key; yours is a {api_key.role.value} key")
+        return api_key
+
+    return check
+
+
+AdminKey = Annotated[ApiKey, Depends(require(Role.admin))]
+PoliceKey = Annotated[ApiKey, Depends(require(Role.police, Role.admin))]
+OperatorKey = Annotated[ApiKey, Depends(require(Role.operator))]

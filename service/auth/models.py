@@ -1,0 +1,29 @@
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON
+from sqlmodel import Field, SQLModel
+
+from service.db import str_enum
+from service.timeutil import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    admin = "admin"
+    police = "police"
+    operator = "operator"
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    role: Role = Field(sa_type=str_enum(Role))
+    # A police key speaks for one issuer (e.g. 宁边路派出所); an operator key for its fleets.
+    issuer: str | None = Field(default=None, max_length=200)
+    fleet_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    # sha256 of the key: keys are 32 random bytes, so a fast hash is enough and lookups stay O(1).
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

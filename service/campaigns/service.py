@@ -1,0 +1,40 @@
+from sqlmodel import Session, select
+
+from service.campaigns.models import Campaign, CampaignCreate
+from service.errors import Invalid
+from service.events.snapshot import bump_version
+from service.fleets.models import Fleet
+from service.slogans.models import Slogan, SloganStatus
+from service.zones.models import Zone
+
+
+def _missing(session: Session, model: type, ids: list) -> list:  # type: ignore[type-arg]
+    if not ids:
+        return []
+    found = set(session.exec(select(model.id).where(model.id.in_(ids))))  # type: ignore[attr-defined]
+    return [i for i in ids if i not in found]
+
+
+def create_campaign(*, session: Session, campaign_in: CampaignCreate) -> Campaign:
+    for label, model, ids in (
+        ("slogans", Slogan, campaign_in.slogan_ids),
+        ("zones", Zone, campaign_in.zone_ids),
+        ("fleets", Fleet, campaign_in.fleet_ids),
+    ):
+        if missing := _missing(session, model, ids):
+            raise Invalid(f"unknown {label}: {', '.join(map(str, missing))}")
+    rejected = session.exec(
+        select(Slogan.id).where(Slogan.id.in_(campaign_in.slogan_ids), Slogan.status == SloganStatus.rejected)  # type: ignore[union-attr]
+    ).all()
+    if rejected:
+        raise Invalid(f"rejected slogans cannot be scheduled: {', '.join(map(str, rejected))}")
+    campaign = Campaign.model_validate(campaign_in)
+    session.add(campaign)
+    bump_version(session)
+    session.commit()
+    session.refresh(campaign)
+    return campaign
+
+
+def list_campaigns(*, session: Session) -> list[Campaign]:
+    return list(session.exec(select(Campaign).order_by(Campaign.id)))  # type: ignore[arg-type]

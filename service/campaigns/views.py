@@ -1,0 +1,22 @@
+from fastapi import APIRouter, Request
+
+from service.auth.deps import AdminKey
+from service.campaigns import service
+from service.campaigns.models import CampaignCreate, CampaignPublic
+from service.db import SessionDep
+
+router = APIRouter()
+
+
+@router.post("", status_code=201, response_model=CampaignPublic)
+def create_campaign(
+    campaign_in: CampaignCreate, session: SessionDep, _admin: AdminKey, request: Request
+) -> CampaignPublic:
+    campaign = service.create_campaign(session=session, campaign_in=campaign_in)
+    request.app.state.snapshots.invalidate()
+    return CampaignPublic.model_validate(campaign)
+
+
+@router.get("", response_model=list[CampaignPublic])
+def list_campaigns(session: SessionDep, _admin: AdminKey) -> list[CampaignPublic]:
+    return [CampaignPublic.model_validate(c) for c in service.list_campaigns(session=session)]

@@ -1,0 +1,29 @@
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+
+from service.clips.models import MEDIA_TYPES, ClipFormat
+from service.clips.storage import SHA256_HEX, clip_path
+from service.errors import NotFound
+
+router = APIRouter()
+
+# Content-addressed: the bytes behind a URL never change.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get(
+    "/{name}", response_class=FileResponse, responses={200: {"content": {"audio/mpeg": {}, "audio/wav": {}}}}
+)
+def get_audio(name: str, request: Request) -> FileResponse:
+    sha256, _, ext = name.partition(".")
+    if not SHA256_HEX.match(sha256) or ext not in ClipFormat.__members__:
+        raise NotFound("no such clip")
+    path = clip_path(request.app.state.settings.clips_dir, sha256, ext)
+    if not path.is_file():
+        raise NotFound("no such clip")
+    fmt = ClipFormat(ext)
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES[fmt],
+        headers={"ETag": f'"{sha256}"', "Cache-Control": IMMUTABLE},
+    )

@@ -1,0 +1,102 @@
+"""Compiles the decision snapshot from the database and keeps each worker's copy fresh."""
+
+import threading
+import time
+from collections import defaultdict
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from service.campaigns.models import PRIORITY_RANK, Campaign
+from service.clips.models import Clip, ClipStatus, clip_url
+from service.events.decision import ClipInfo, CompiledCampaign, PlayableSlogan, Snapshot
+from service.events.models import SnapshotVersion
+from service.fleets.models import Fleet
+from service.slogans.models import Slogan, SloganStatus
+from service.zones.geometry import ZoneIndex, ZoneInfo, zone_shape
+from service.zones.models import Zone
+
+
+def bump_version(session: Session) -> None:
+    """Mark, inside the caller's transaction, that what the decision reads has changed."""
+    result = session.exec(update(SnapshotVersion).values(version=SnapshotVersion.version + 1))  # type: ignore[call-overload]
+    if result.rowcount == 0:
+        session.add(SnapshotVersion(id=1, version=1))
+
+
+def read_version(session: Session) -> int:
+    row = session.get(SnapshotVersion, 1)
+    return row.version if row else 0
+
+
+def compile_snapshot(session: Session) -> Snapshot:
+    version = read_version(session)
+    zones = ZoneIndex(
+        [
+            (ZoneInfo(z.id, z.name, z.kind), zone_shape(z.geometry, z.radius_m))
+            for z in session.exec(select(Zone))
+        ]
+    )
+    clips: dict[int, dict[tuple[str, str], ClipInfo]] = defaultdict(dict)
+    ready = select(Clip).where(Clip.status == ClipStatus.ready)
+    for clip in session.exec(ready):
+        assert clip.id is not None and clip.sha256 is not None and clip.duration_ms is not None
+        clips[clip.slogan_id][(clip.event.value, clip.format.value)] = ClipInfo(
+            clip.id, clip_url(clip.sha256, clip.format), clip.sha256, clip.duration_ms, clip.format.value
+        )
+    slogans = {
+        s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id])
+        for s in session.exec(select(Slogan).where(Slogan.status == SloganStatus.approved))
+        if s.id is not None and clips.get(s.id)
+    }
+    campaigns = sorted(
+        (
+            CompiledCampaign(
+                id=c.id,
+                rank=PRIORITY_RANK[c.priority],
+                weight=c.weight,
+                events=frozenset(c.events),
+                starts_at=c.starts_at,
+                ends_at=c.ends_at,
+                zone_ids=frozenset(c.zone_ids),
+                zone_kinds=frozenset(c.zone_kinds),
+                fleet_ids=frozenset(c.fleet_ids),
+                slogan_ids=tuple(c.slogan_ids),
+            )
+            for c in session.exec(select(Campaign))
+            if c.id is not None
+        ),
+        key=lambda c: -c.rank,
+    )
+    fleets = {f.id: f.operator for f in session.exec(select(Fleet))}
+    return Snapshot(version, zones, tuple(campaigns), slogans, fleets)
+
+
+class SnapshotHolder:
+    """One compiled snapshot per worker process. It asks the database for the version at most once per
+    `check_interval_s` (so changes made by other workers show within that time) and at once after a change
+    made through this process (`invalidate`)."""
+
+    def __init__(self, engine: Engine, check_interval_s: float = 1.0) -> None:
+        self._engine = engine
+        self._interval = check_interval_s
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+
+    def invalidate(self) -> None:
+        self._checked_at = 0.0
+
+    def get(self) -> Snapshot:
+        snapshot = self._snapshot
+        if snapshot is not None and time.monotonic() - self._checked_at < self._interval:
+            return snapshot
+        with self._lock:
+            if self._snapshot is not None and time.monotonic() - self._checked_at < self._interval:
+                return self._snapshot
+            with Session(self._engine) as session:
+                if self._snapshot is None or read_version(session) != self._snapshot.version:
+                    self._snapshot = compile_snapshot(session)
+            self._checked_at = time.monotonic()
+            return self._snapshot

@@ -1,0 +1,33 @@
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from service.timeutil import UTCDateTime, utcnow
+
+
+class FleetBase(SQLModel):
+    id: str = Field(primary_key=True, min_length=1, max_length=100, regex=r"^[A-Za-z0-9._-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    operator: str = Field(min_length=1, max_length=200)
+
+
+class FleetCreate(FleetBase):
+    pass
+
+
+class Fleet(FleetBase, table=True):
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FleetPublic(FleetBase):
+    created_at: datetime
+
+
+class Bike(SQLModel, table=True):
+    """A bike as the service last saw it; registered on its first event (or by the demo)."""
+
+    fleet_id: str = Field(foreign_key="fleet.id", primary_key=True, max_length=100)
+    bike_id: str = Field(primary_key=True, max_length=100)
+    last_slogan_id: int | None = None
+    last_zone_id: str | None = Field(default=None, max_length=100)
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,52 @@
+"""The application: create_app() and the lifespan that owns the engines."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api import api_router
+from service.clips.models import LockEvent
+from service.clips.synthesis import Synthesizer
+from service.config import Settings, get_settings
+from service.db import make_engine
+from service.errors import install_error_handlers
+from service.events.snapshot import SnapshotHolder
+from service.tts.chain import build_engines
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.clips_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.effective_database_url)
+        snapshots = SnapshotHolder(engine, settings.snapshot_check_interval_s)
+        synthesizer = Synthesizer(
+            db=engine,
+            engines=build_engines(settings),
+            clips_dir=settings.clips_dir,
+            openings={LockEvent.unlock: settings.unlock_opening, LockEvent.lock: settings.lock_opening},
+            on_change=snapshots.invalidate,
+        )
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.snapshots = snapshots
+        app.state.synthesizer = synthesizer
+        synthesizer.resume_pending()
+        try:
+            yield
+        finally:
+            synthesizer.shutdown()
+            engine.dispose()
+
+    app = FastAPI(
+        title="ebike-voice",
+        version="1.0.0",
+        summary="Anti-fraud voice prompts for shared e-bike locks.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(api_router)
+    return app

@@ -1,0 +1,11 @@
+"""Imports every table model, so SQLModel.metadata (and Alembic) sees the whole schema."""
+
+from service.auth.models import ApiKey
+from service.campaigns.models import Campaign
+from service.clips.models import Clip
+from service.events.models import LockEventLog, SnapshotVersion
+from service.fleets.models import Bike, Fleet
+from service.slogans.models import Slogan
+from service.zones.models import Zone
+
+__all__ = ["ApiKey", "Bike", "Campaign", "Clip", "Fleet", "LockEventLog", "Slogan", "SnapshotVersion", "Zone"]

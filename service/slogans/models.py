@@ -1,0 +1,92 @@
+import re
+import unicodedata
+from datetime import datetime
+from enum import StrEnum
+from typing import Self
+
+from pydantic import field_validator, model_validator
+from sqlmodel import Field, SQLModel
+
+from service.clips.models import ClipPublic
+from service.db import str_enum
+from service.timeutil import UTCDateTime, as_utc, utcnow
+
+LANGUAGES = ("zh-CN", "ug", "kk")
+MAX_TEXT_CHARS = 80  # about 15 s of speech: a lock speaker plays short prompts
+
+_MARKUP = re.compile(r"<[^>]*>|&[#a-zA-Z0-9]+;")
+
+
+class SloganStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+def clean_slogan_text(value: str) -> str:
+    """Plain spoken text only: no markup, control or invisible characters, and not too long."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        raise ValueError("text is empty")
+    if _MARKUP.search(text):
+        raise ValueError("text must be plain text, without markup such as SSML or HTML tags")
+    for char in text:
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs", "Co", "Cn") or (category == "Cf" and char not in "\u200c\u200d"):
+            raise ValueError(f"text contains an invisible or control character (U+{ord(char):04X})")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"text is {len(text)} characters long; at most {MAX_TEXT_CHARS} fit a lock prompt")
+    return text
+
+
+class SloganBase(SQLModel):
+    text: str = Field(max_length=MAX_TEXT_CHARS * 4)
+    language: str = Field(default="zh-CN", max_length=10)
+    category: str | None = Field(default=None, max_length=100)
+    valid_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SloganCreate(SloganBase):
+    issuer: str | None = Field(default=None, max_length=200)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return clean_slogan_text(value)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("valid_from", "valid_until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+
+class Slogan(SloganBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    issuer: str = Field(max_length=200, index=True)
+    status: SloganStatus = Field(default=SloganStatus.pending, sa_type=str_enum(SloganStatus), index=True)
+    created_by: int | None = Field(default=None, foreign_key="api_key.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SloganPublic(SloganBase):
+    id: int
+    issuer: str
+    status: SloganStatus
+    created_at: datetime
+    reviewed_at: datetime | None
+    clips: list[ClipPublic]

@@ -1,0 +1,59 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from service.auth.deps import AdminKey, PoliceKey
+from service.auth.models import Role
+from service.db import SessionDep
+from service.errors import Forbidden
+from service.slogans import service
+from service.slogans.models import Slogan, SloganCreate, SloganPublic
+
+router = APIRouter()
+
+
+def load_slogan(slogan_id: int, session: SessionDep) -> Slogan:
+    return service.get_slogan(session=session, slogan_id=slogan_id)
+
+
+SloganDep = Annotated[Slogan, Depends(load_slogan)]
+
+
+@router.post("", status_code=201, response_model=SloganPublic)
+def create_slogan(slogan_in: SloganCreate, session: SessionDep, api_key: PoliceKey) -> SloganPublic:
+    slogan = service.create_slogan(session=session, slogan_in=slogan_in, author=api_key)
+    return service.slogan_public(session=session, slogan=slogan)
+
+
+@router.get("", response_model=list[SloganPublic])
+def list_slogans(session: SessionDep, api_key: PoliceKey) -> list[SloganPublic]:
+    issuer = api_key.issuer if api_key.role is Role.police else None
+    return [
+        service.slogan_public(session=session, slogan=s)
+        for s in service.list_slogans(session=session, issuer=issuer)
+    ]
+
+
+@router.get("/{slogan_id}", response_model=SloganPublic)
+def get_slogan(slogan: SloganDep, session: SessionDep, api_key: PoliceKey) -> SloganPublic:
+    if api_key.role is Role.police and slogan.issuer != api_key.issuer:
+        raise Forbidden("police keys see only their own issuer's slogans")
+    return service.slogan_public(session=session, slogan=slogan)
+
+
+@router.post("/{slogan_id}/approve", response_model=SloganPublic)
+def approve_slogan(
+    slogan: SloganDep, session: SessionDep, _admin: AdminKey, request: Request
+) -> SloganPublic:
+    slogan = service.review_slogan(session=session, slogan=slogan, approve=True)
+    assert slogan.id is not None
+    request.app.state.synthesizer.submit(slogan.id)
+    request.app.state.snapshots.invalidate()
+    return service.slogan_public(session=session, slogan=slogan)
+
+
+@router.post("/{slogan_id}/reject", response_model=SloganPublic)
+def reject_slogan(slogan: SloganDep, session: SessionDep, _admin: AdminKey, request: Request) -> SloganPublic:
+    slogan = service.review_slogan(session=session, slogan=slogan, approve=False)
+    request.app.state.snapshots.invalidate()
+    return service.slogan_public(session=session, slogan=slogan)

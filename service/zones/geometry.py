@@ -1,0 +1,83 @@
+"""Zone geometry: GeoJSON in WGS-84, validated with shapely, located through an STRtree."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely import affinity
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+
+METERS_PER_DEGREE = 111_320.0
+ZONE_GEOMETRIES = ("Polygon", "MultiPolygon", "Point")
+
+
+class GeometryError(ValueError):
+    pass
+
+
+def zone_shape(geometry: dict[str, Any], radius_m: float | None) -> BaseGeometry:
+    """The area a zone covers. A Point zone is a circle of radius_m around it."""
+    kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind not in ZONE_GEOMETRIES:
+        raise GeometryError(f"geometry type must be one of {', '.join(ZONE_GEOMETRIES)}, not {kind!r}")
+    try:
+        geom = shape(geometry)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+        raise GeometryError(f"malformed {kind} coordinates") from exc
+    if geom.is_empty:
+        raise GeometryError("geometry is empty")
+    min_lon, min_lat, max_lon, max_lat = geom.bounds
+    if not all(math.isfinite(v) for v in geom.bounds):
+        raise GeometryError("coordinates must be finite numbers")
+    if min_lon < -180 or max_lon > 180 or min_lat < -90 or max_lat > 90:
+        raise GeometryError("coordinates out of range: GeoJSON positions are [longitude, latitude]")
+    if kind == "Point":
+        if radius_m is None or not math.isfinite(radius_m) or not 0 < radius_m <= 50_000:
+            raise GeometryError("a Point zone needs radius_m, a number of metres between 0 and 50000")
+        assert isinstance(geom, Point)
+        return circle(geom.x, geom.y, radius_m)
+    if not geom.is_valid:
+        raise GeometryError(f"invalid polygon: {shapely.is_valid_reason(geom)}")
+    return geom
+
+
+def circle(lon: float, lat: float, radius_m: float) -> BaseGeometry:
+    """A circle in metres, as an ellipse in degrees (longitude degrees shrink with latitude)."""
+    deg = radius_m / METERS_PER_DEGREE
+    disc = Point(lon, lat).buffer(deg, 32)
+    return affinity.scale(disc, xfact=1 / max(math.cos(math.radians(lat)), 1e-6), yfact=1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneInfo:
+    id: str
+    name: str
+    kind: str
+
+
+class ZoneIndex:
+    """Finds the zone a bike stands in; where zones overlap, the smallest wins."""
+
+    def __init__(self, zones: Sequence[tuple[ZoneInfo, BaseGeometry]]) -> None:
+        # Smallest first, so the first hit of a query is the answer.
+        ordered = sorted(zones, key=lambda item: item[1].area)
+        self._infos = [info for info, _ in ordered]
+        self._geoms = [geom for _, geom in ordered]
+        for geom in self._geoms:
+            shapely.prepare(geom)
+        self._tree = shapely.STRtree(self._geoms) if ordered else None
+        self.by_id = {info.id: info for info in self._infos}
+
+    def __len__(self) -> int:
+        return len(self._infos)
+
+    def locate(self, lon: float, lat: float) -> ZoneInfo | None:
+        if self._tree is None:
+            return None
+        hits = self._tree.query(Point(lon, lat), predicate="intersects")
+        if len(hits) == 0:
+            return None
+        return self._infos[int(hits.min())]
