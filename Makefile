@@ -17,6 +17,8 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The demo speaks with the embedded offline voice; set EBIKE_VOICE_TTS_ENGINES=edge,espeak where online.
+run: export EBIKE_VOICE_TTS_ENGINES ?= espeak
 run: $(VENV)/.installed
 	$(BIN)/ebike-voice demo --host $(HOST) --port $(PORT)
 	$(BIN)/ebike-voice serve --host $(HOST) --port $(PORT)

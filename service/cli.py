@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import warnings
 import sys
 
 from service.auth.models import Role
@@ -130,5 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # pydub looks for ffmpeg on PATH when imported; service.audio.ffmpeg points it at the wheel's binary.
+    warnings.filterwarnings("ignore", "Couldn't find ff", RuntimeWarning)
     args = build_parser().parse_args(argv)
     args.func(args)
