@@ -6,7 +6,7 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run demo serve test test-pg lint fmt bench clean
+.PHONY: run test test-pg lint fmt bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,15 @@ run: $(VENV)/.installed
 	$(BIN)/ebike-voice demo --host $(HOST) --port $(PORT)
 	$(BIN)/ebike-voice serve --host $(HOST) --port $(PORT)
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
+# The dashboard is tested in a real headless Chromium, Debian's package (needs root, as on CI).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 # The whole suite again, on a throw-away PostgreSQL database created (and dropped) by the tests.
-test-pg: $(VENV)/.installed
+test-pg: $(VENV)/.installed browser
 	EBIKE_VOICE_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/pytest
 
 lint: $(VENV)/.installed

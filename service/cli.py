@@ -2,8 +2,8 @@
 
 import argparse
 import logging
-import warnings
 import sys
+import warnings
 
 from service.auth.models import Role
 from service.config import get_settings
@@ -99,6 +99,35 @@ Try:  curl -H 'Authorization: Bearer {keys.admin}' {base}/v1/stats/coverage
     )
 
 
+def _simulate(args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from service.db import make_engine
+    from service.demo.simulate import simulate
+    from service.errors import ServiceError
+
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            report = simulate(
+                session=session,
+                days=args.days,
+                bikes=args.bikes,
+                zones=args.zones,
+                seed=args.seed,
+                progress=lambda n: print(f"  {n} events", flush=True),
+            )
+    except ServiceError as exc:
+        sys.exit(f"error: {exc.message}")
+    finally:
+        engine.dispose()
+    print(
+        f"simulated {report.events} events of {report.bikes} bikes over {report.zones} zones "
+        f"({report.zones_visited} visited), {report.since:%Y-%m-%d} to {report.until:%Y-%m-%d}"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ebike-voice", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--host", default="127.0.0.1", help="only for the URLs printed")
     demo.add_argument("--port", type=int, default=8000, help="only for the URLs printed")
     demo.set_defaults(func=_demo)
+
+    sim = commands.add_parser("simulate", help="generate realistic rides through the event write path")
+    sim.add_argument("--days", type=int, default=30)
+    sim.add_argument("--bikes", type=int, default=3200)
+    sim.add_argument("--zones", type=int, default=65, help="how many of the stored zones riders use")
+    sim.add_argument("--seed", type=int, default=1)
+    sim.set_defaults(func=_simulate)
 
     keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
         dest="keys_command", required=True

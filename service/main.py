@@ -9,6 +9,7 @@ from service.api import api_router
 from service.clips.models import LockEvent
 from service.clips.synthesis import Synthesizer
 from service.config import Settings, get_settings
+from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.events.snapshot import SnapshotHolder
@@ -49,4 +50,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(api_router)
+    app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")
     return app

@@ -1,8 +1,6 @@
 """The demo: starter slogans, 65 zones, two fleets of 500 bikes, campaigns, clips and a week of rides."""
 
-import random
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import yaml
@@ -16,16 +14,13 @@ from service.campaigns.models import Campaign, CampaignCreate, Priority
 from service.campaigns.service import create_campaign
 from service.clips.models import LockEvent
 from service.clips.synthesis import Synthesizer
+from service.demo.simulate import simulate
 from service.demo.zones import demo_zones
-from service.events.models import EventIn, LockEventLog
-from service.events.service import record_event
-from service.events.snapshot import compile_snapshot
+from service.events.models import LockEventLog
 from service.fleets.models import Bike, Fleet, FleetCreate
 from service.fleets.service import create_fleet
 from service.slogans.models import Slogan, SloganCreate, SloganStatus
 from service.slogans.service import create_slogan, review_slogan
-from service.timeutil import utcnow
-from service.zones.geometry import zone_shape
 from service.zones.models import Zone
 from service.zones.service import import_zones
 
@@ -34,10 +29,8 @@ FLEETS = [
     ("beiting", "北庭出行", "北庭出行科技有限公司", 300),
     ("tingzhou", "庭州单车", "庭州单车运营公司", 200),
 ]
-# How often riders start or end trips in each kind of zone; a few villages stay silent on purpose.
-KIND_WEIGHT = {"station": 8.0, "commercial": 5.0, "residential": 3.0, "village": 0.4}
-SILENT_VILLAGES = 6
-DEMO_EVENTS = 1200
+DEMO_BIKES = sum(f[3] for f in FLEETS)
+SILENT_ZONES = 6
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,12 @@ def load_starter_slogans(path: Path) -> tuple[str, list[SloganCreate]]:
 
 
 def load_demo(
-    *, db: Engine, synthesizer: Synthesizer, slogans_dir: Path = SLOGANS_DIR, seed: int = 7
+    *,
+    db: Engine,
+    synthesizer: Synthesizer,
+    slogans_dir: Path = SLOGANS_DIR,
+    seed: int = 7,
+    ride_days: int = 7,
 ) -> DemoKeys:
     """Idempotent: a second run updates zones, keeps what exists, and prints fresh keys."""
     with Session(db) as session:
@@ -84,7 +82,7 @@ def load_demo(
             synthesizer.synthesize_slogan(slogan.id)
         _campaigns(session, slogan_ids)
         if not session.exec(select(func.count()).select_from(LockEventLog)).one():
-            _simulate_week(session, random.Random(seed))
+            _simulate_rides(session, seed, ride_days)
         keys = DemoKeys(
             admin=create_key(session=session, role=Role.admin, name="demo admin")[1],
             police=create_key(session=session, role=Role.police, name="demo police", issuer=issuer)[1],
@@ -120,27 +118,8 @@ def _campaigns(session: Session, slogan_ids: dict[str, list[int]]) -> None:
             create_campaign(session=session, campaign_in=plan)
 
 
-def _simulate_week(session: Session, rng: random.Random) -> None:
-    """A week of rides through the real write path, so coverage has something to show."""
-    snapshot = compile_snapshot(session)
-    zones = list(session.exec(select(Zone).order_by(Zone.id)))  # type: ignore[arg-type]
-    villages = [z for z in zones if z.kind == "village"]
-    silent = {z.id for z in villages[-SILENT_VILLAGES:]}
-    visited = [z for z in zones if z.id not in silent]
-    weights = [KIND_WEIGHT[z.kind] for z in visited]
-    operator = ApiKey(name="demo", role=Role.operator, key_hash="", fleet_ids=[f[0] for f in FLEETS])
-    now = utcnow()
-    for n in range(DEMO_EVENTS):
-        fleet_id, _, _, bikes = rng.choice(FLEETS)
-        zone = rng.choices(visited, weights)[0]
-        point = zone_shape(zone.geometry, zone.radius_m).representative_point()
-        event_in = EventIn(
-            event_id=f"demo-{n:05d}",
-            bike_id=f"{fleet_id.upper()[:2]}{rng.randint(1, bikes):05d}",
-            fleet_id=fleet_id,
-            event=rng.choice([LockEvent.unlock, LockEvent.lock]),
-            lat=point.y,
-            lon=point.x,
-            occurred_at=now - timedelta(minutes=rng.uniform(5, 7 * 24 * 60)),
-        )
-        record_event(session=session, snapshot=snapshot, event_in=event_in, api_key=operator, rng=rng)
+def _simulate_rides(session: Session, seed: int, days: int) -> None:
+    """Days of rides through the real write path, so coverage has something to show; the zones left
+    out of the simulation stay silent on purpose."""
+    total = len(session.exec(select(Zone.id)).all())
+    simulate(session=session, days=days, bikes=DEMO_BIKES, zones=total - SILENT_ZONES, seed=seed)
