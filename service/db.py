@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -55,3 +55,8 @@ def str_enum(enum_cls: type[StrEnum]) -> SAEnum:
         length=20,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+# Integer keys as clients may send them: SQLite and PostgreSQL INTEGER columns stop at 2**31 - 1.
+MAX_INT_ID = 2_147_483_647
+IntId = Annotated[int, Path(ge=1, le=MAX_INT_ID)]

@@ -1,7 +1,10 @@
 """Domain errors carry their HTTP status; one handler renders them as JSON."""
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 
 class ServiceError(Exception):
@@ -42,3 +45,12 @@ async def _service_error_handler(_request: Request, exc: Exception) -> JSONRespo
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error_handler)
+
+
+class ErrorDetail(BaseModel):
+    detail: Any
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors a group of routes may answer with."""
+    return {code: {"model": ErrorDetail} for code in codes}

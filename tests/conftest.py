@@ -78,7 +78,7 @@ def engine(client: TestClient):  # type: ignore[no-untyped-def]
     return client.app.state.engine  # type: ignore[attr-defined]
 
 
-def _key(client: TestClient, role: Role, **kwargs: Any) -> dict[str, str]:
+def make_key(client: TestClient, role: Role, **kwargs: Any) -> dict[str, str]:
     from sqlmodel import Session
 
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
@@ -88,12 +88,12 @@ def _key(client: TestClient, role: Role, **kwargs: Any) -> dict[str, str]:
 
 @pytest.fixture
 def admin(client: TestClient) -> dict[str, str]:
-    return _key(client, Role.admin)
+    return make_key(client, Role.admin)
 
 
 @pytest.fixture
 def police(client: TestClient) -> dict[str, str]:
-    return _key(client, Role.police, issuer="宁边路派出所")
+    return make_key(client, Role.police, issuer="宁边路派出所")
 
 
 @pytest.fixture
@@ -107,4 +107,4 @@ def fleet(client: TestClient, admin: dict[str, str]) -> str:
 
 @pytest.fixture
 def operator(client: TestClient, fleet: str) -> dict[str, str]:
-    return _key(client, Role.operator, fleet_ids=[fleet])
+    return make_key(client, Role.operator, fleet_ids=[fleet])

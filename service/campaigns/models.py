@@ -8,7 +8,7 @@ from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from service.clips.models import LockEvent
-from service.db import str_enum
+from service.db import MAX_INT_ID, str_enum
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
 
@@ -41,6 +41,8 @@ class CampaignCreate(CampaignBase):
     def _slogans(cls, value: list[int]) -> list[int]:
         if not value:
             raise ValueError("a campaign needs at least one slogan")
+        if not all(1 <= slogan_id <= MAX_INT_ID for slogan_id in value):
+            raise ValueError("slogan ids are positive integers")
         return list(dict.fromkeys(value))
 
     @field_validator("zone_ids", "zone_kinds", "fleet_ids", "events")

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request
 
 from service.auth.deps import AdminKey, PoliceKey
 from service.auth.models import Role
-from service.db import SessionDep
+from service.db import IntId, SessionDep
 from service.errors import Forbidden
 from service.slogans import service
 from service.slogans.models import Slogan, SloganCreate, SloganPublic
@@ -12,7 +12,7 @@ from service.slogans.models import Slogan, SloganCreate, SloganPublic
 router = APIRouter()
 
 
-def load_slogan(slogan_id: int, session: SessionDep) -> Slogan:
+def load_slogan(slogan_id: IntId, session: SessionDep) -> Slogan:
     return service.get_slogan(session=session, slogan_id=slogan_id)
 
 
