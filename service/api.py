@@ -2,6 +2,8 @@
 
 from fastapi import APIRouter
 
+from service.audit.views import router as audit
+from service.auth.views import router as keys
 from service.campaigns.views import router as campaigns
 from service.clips.views import router as audio
 from service.dashboard.views import router as dashboard
@@ -23,5 +25,7 @@ api_router.include_router(fleets, prefix="/v1/fleets", tags=["fleets"], response
 api_router.include_router(campaigns, prefix="/v1/campaigns", tags=["campaigns"], responses=KEYED)
 api_router.include_router(events, prefix="/v1/events", tags=["events"], responses=KEYED)
 api_router.include_router(stats, prefix="/v1/stats", tags=["stats"], responses=KEYED)
+api_router.include_router(keys, prefix="/v1/keys", tags=["keys"], responses=KEYED)
+api_router.include_router(audit, prefix="/v1/audit", tags=["audit"], responses=KEYED)
 api_router.include_router(audio, prefix="/v1/audio", tags=["audio"], responses=error_responses(404))
 api_router.include_router(dashboard, prefix="/dashboard", include_in_schema=False)

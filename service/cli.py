@@ -1,12 +1,13 @@
 """The `ebike-voice` command."""
 
 import argparse
-import logging
 import sys
 import warnings
 
+from service.audit.service import install_audit
 from service.auth.models import Role
 from service.config import get_settings
+from service.observability.logs import configure_logging
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -23,7 +24,8 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
+        log_config=None,
+        access_log=False,
     )
 
 
@@ -166,9 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = get_settings()
+    configure_logging(json_logs=settings.log_format == "json", level=settings.log_level)
     # pydub looks for ffmpeg on PATH when imported; service.audio.ffmpeg points it at the wheel's binary.
     warnings.filterwarnings("ignore", "Couldn't find ff", RuntimeWarning)
     args = build_parser().parse_args(argv)
+    install_audit()
     args.func(args)

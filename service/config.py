@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -27,7 +27,12 @@ class Settings(BaseSettings):
     unlock_opening: str = "开锁成功！"
     lock_opening: str = "还车成功！"
 
-    max_slogan_chars: int = 80
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+
+    # Lock events per operator key per second (each worker process), and the burst allowed above it.
+    event_rate_per_key_s: float = 500.0
+    event_burst_per_key: int = 1000
     # How often a worker checks whether zones/campaigns/slogans changed elsewhere.
     snapshot_check_interval_s: float = 1.0
 

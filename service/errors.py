@@ -1,18 +1,27 @@
 """Domain errors carry their HTTP status; one handler renders them as JSON."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_S = 5
 
 
 class ServiceError(Exception):
     status_code = 400
 
-    def __init__(self, message: str, status_code: int | None = None) -> None:
+    def __init__(
+        self, message: str, status_code: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers
         if status_code is not None:
             self.status_code = status_code
 
@@ -37,14 +46,33 @@ class Forbidden(ServiceError):
     status_code = 403
 
 
+class TooManyRequests(ServiceError):
+    status_code = 429
+
+
 async def _service_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
+
+
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    """The database is down, unreachable or locked: the request changed nothing and may be retried.
+    Connections are checked again on the next request, so the service recovers without a restart."""
+    log.warning("database unavailable: %s", str(exc).splitlines()[0])
+    return JSONResponse(
+        {"detail": "the database is unavailable; nothing was changed, please retry shortly"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error_handler)
+    for exc_type in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(exc_type, _database_unavailable)
 
 
 class ErrorDetail(BaseModel):

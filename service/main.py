@@ -6,6 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api import api_router
+from service.audit.service import install_audit
+from service.auth.ratelimit import RateLimiter
+from service.auth.service import LastUsed
 from service.clips.models import LockEvent
 from service.clips.synthesis import Synthesizer
 from service.config import Settings, get_settings
@@ -13,11 +16,13 @@ from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.events.snapshot import SnapshotHolder
+from service.observability.middleware import RequestContext
 from service.tts.chain import build_engines
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_audit()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.snapshots = snapshots
         app.state.synthesizer = synthesizer
+        app.state.last_used = LastUsed()
+        app.state.event_rate = RateLimiter(settings.event_rate_per_key_s, settings.event_burst_per_key)
         synthesizer.resume_pending()
         try:
             yield
@@ -49,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(RequestContext)
     app.include_router(api_router)
     app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")
     return app

@@ -1,5 +1,6 @@
 """Imports every table model, so SQLModel.metadata (and Alembic) sees the whole schema."""
 
+from service.audit.models import AuditEntry
 from service.auth.models import ApiKey
 from service.campaigns.models import Campaign
 from service.clips.models import Clip
@@ -8,4 +9,15 @@ from service.fleets.models import Bike, Fleet
 from service.slogans.models import Slogan
 from service.zones.models import Zone
 
-__all__ = ["ApiKey", "Bike", "Campaign", "Clip", "Fleet", "LockEventLog", "Slogan", "SnapshotVersion", "Zone"]
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Bike",
+    "Campaign",
+    "Clip",
+    "Fleet",
+    "LockEventLog",
+    "Slogan",
+    "SnapshotVersion",
+    "Zone",
+]

@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from service.audit.service import set_actor
 from service.auth.models import ApiKey, Role
 from service.auth.service import find_key
 from service.db import SessionDep
@@ -14,15 +15,19 @@ _bearer = HTTPBearer(auto_error=False, description="An ebike-voice API key")
 
 
 def current_key(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     api_key = find_key(session=session, plain=credentials.credentials)
-    if api_key is None:
-        raise Unauthorized("unknown or revoked API key")
+    if api_key is None or api_key.id is None:
+        raise Unauthorized("unknown, revoked or expired API key")
     session.expunge(api_key)
+    request.app.state.last_used.touch(session, api_key.id)
+    set_actor(session, api_key.id, f"{api_key.role.value}:{api_key.name}")
+    request.state.api_key_id = api_key.id
     return api_key
 
 
@@ -44,3 +49,12 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 AdminKey = Annotated[ApiKey, Depends(require(Role.admin))]
 PoliceKey = Annotated[ApiKey, Depends(require(Role.police, Role.admin))]
 OperatorKey = Annotated[ApiKey, Depends(require(Role.operator))]
+
+
+def operator_within_rate(request: Request, api_key: OperatorKey) -> ApiKey:
+    assert api_key.id is not None
+    request.app.state.event_rate.take(api_key.id)
+    return api_key
+
+
+RateLimitedOperatorKey = Annotated[ApiKey, Depends(operator_within_rate)]

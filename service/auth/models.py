@@ -1,11 +1,12 @@
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import field_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from service.db import str_enum
-from service.timeutil import UTCDateTime, utcnow
+from service.timeutil import UTCDateTime, as_utc, utcnow
 
 
 class Role(StrEnum):
@@ -26,4 +27,40 @@ class ApiKey(SQLModel, table=True):
     # sha256 of the key: keys are 32 random bytes, so a fast hash is enough and lookups stay O(1).
     key_hash: str = Field(max_length=64, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class KeyCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    role: Role
+    issuer: str | None = Field(default=None, min_length=1, max_length=200)
+    fleet_ids: list[str] = Field(default_factory=list, max_length=1000)
+    expires_at: datetime | None = None
+
+    @field_validator("expires_at")
+    @classmethod
+    def _future(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        if value <= utcnow():
+            raise ValueError("expires_at must be in the future")
+        return value
+
+
+class KeyPublic(SQLModel):
+    id: int
+    name: str
+    role: Role
+    issuer: str | None
+    fleet_ids: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class KeyCreated(KeyPublic):
+    key: str = Field(description="The key itself: shown only this once, stored only as a hash")

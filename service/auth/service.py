@@ -1,12 +1,20 @@
 import hashlib
 import secrets
+import threading
+import time
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey, Role
-from service.errors import Invalid
+from service.errors import Conflict, Invalid, NotFound
+from service.fleets.models import Fleet
+from service.timeutil import utcnow
 
 KEY_PREFIX = "ebv_"
+# last_used_at is a hint for admins, not an audit trail: write it at most this often per key.
+LAST_USED_RESOLUTION_S = 60.0
 
 
 def hash_key(key: str) -> str:
@@ -14,16 +22,37 @@ def hash_key(key: str) -> str:
 
 
 def create_key(
-    *, session: Session, role: Role, name: str, issuer: str | None = None, fleet_ids: list[str] | None = None
+    *,
+    session: Session,
+    role: Role,
+    name: str,
+    issuer: str | None = None,
+    fleet_ids: list[str] | None = None,
+    expires_at: datetime | None = None,
 ) -> tuple[ApiKey, str]:
     """Store a new key (hashed) and return it with the plain key, which is shown only once."""
-    fleet_ids = list(fleet_ids or [])
+    fleet_ids = list(dict.fromkeys(fleet_ids or []))
     if role is Role.police and not issuer:
         raise Invalid("a police key needs an issuer (the police unit it speaks for)")
     if role is Role.operator and not fleet_ids:
         raise Invalid("an operator key needs at least one fleet")
+    if role is not Role.police and issuer:
+        raise Invalid("only police keys have an issuer")
+    if role is not Role.operator and fleet_ids:
+        raise Invalid("only operator keys are bound to fleets")
+    if fleet_ids:
+        known = set(session.exec(select(Fleet.id).where(col(Fleet.id).in_(fleet_ids))))
+        if unknown := [f for f in fleet_ids if f not in known]:
+            raise Invalid(f"unknown fleets: {', '.join(unknown)}")
     plain = KEY_PREFIX + secrets.token_urlsafe(32)
-    api_key = ApiKey(name=name, role=role, issuer=issuer, fleet_ids=fleet_ids, key_hash=hash_key(plain))
+    api_key = ApiKey(
+        name=name,
+        role=role,
+        issuer=issuer,
+        fleet_ids=fleet_ids,
+        key_hash=hash_key(plain),
+        expires_at=expires_at,
+    )
     session.add(api_key)
     session.commit()
     session.refresh(api_key)
@@ -31,7 +60,45 @@ def create_key(
 
 
 def find_key(*, session: Session, plain: str) -> ApiKey | None:
+    """The key, if it exists and is neither revoked nor expired."""
     api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(plain))).first()
     if api_key is None or api_key.revoked_at is not None:
         return None
+    if api_key.expires_at is not None and api_key.expires_at <= utcnow():
+        return None
     return api_key
+
+
+def list_keys(*, session: Session) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))))
+
+
+def revoke_key(*, session: Session, key_id: int) -> ApiKey:
+    api_key = session.get(ApiKey, key_id)
+    if api_key is None:
+        raise NotFound(f"key {key_id} not found")
+    if api_key.revoked_at is not None:
+        raise Conflict(f"key {key_id} is already revoked")
+    api_key.revoked_at = utcnow()
+    session.add(api_key)
+    session.commit()
+    session.refresh(api_key)
+    return api_key
+
+
+class LastUsed:
+    """Records when each key was last used, writing at most once per key per resolution period."""
+
+    def __init__(self, resolution_s: float = LAST_USED_RESOLUTION_S) -> None:
+        self._resolution = resolution_s
+        self._written: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def touch(self, session: Session, key_id: int) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._written.get(key_id, -self._resolution) < self._resolution:
+                return
+            self._written[key_id] = now
+        session.exec(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=utcnow()))  # type: ignore[call-overload]
+        session.commit()

@@ -1,8 +1,11 @@
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
+
+from service.observability.metrics import REGISTRY
 
 router = APIRouter()
 
@@ -15,6 +18,12 @@ class Health(SQLModel):
 async def healthz() -> Health:
     """Liveness: answers without touching the database or any engine."""
     return Health(status="ok")
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics() -> PlainTextResponse:
+    """Prometheus text format."""
+    return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})

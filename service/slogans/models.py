@@ -17,10 +17,42 @@ MAX_TEXT_CHARS = 80  # about 15 s of speech: a lock speaker plays short prompts
 _MARKUP = re.compile(r"<[^>]*>|&[#a-zA-Z0-9]+;")
 
 
+# The writing systems each language's slogans may use (digits and punctuation are always allowed):
+# Chinese with Latin for words like APP; Uyghur in Arabic script; Kazakh in Cyrillic or Arabic script.
+SCRIPTS: dict[str, tuple[frozenset[str], ...]] = {
+    "zh-CN": (frozenset({"CJK", "LATIN"}),),
+    "ug": (frozenset({"ARABIC"}),),
+    "kk": (frozenset({"CYRILLIC"}), frozenset({"ARABIC"})),
+}
+_SCRIPT_NAMES = {"CJK": "Chinese", "LATIN": "Latin", "ARABIC": "Arabic", "CYRILLIC": "Cyrillic"}
+
+
+def _script(char: str) -> str | None:
+    """The writing system of a letter, None for digits, punctuation and spaces; "OTHER" for the rest."""
+    category = unicodedata.category(char)
+    if category[0] in "NPZ" or char in "\u200c\u200d":
+        return None
+    words = unicodedata.name(char, "").split()
+    return next((script for script in ("CJK", "LATIN", "ARABIC", "CYRILLIC") if script in words), "OTHER")
+
+
+def check_scripts(text: str, language: str) -> None:
+    """Refuse symbols (emoji) and letters of scripts the language does not use, or a mix of two scripts
+    where a language allows only one at a time (homoglyph tricks such as Cyrillic 'а' in Latin words)."""
+    used = {script for char in text if (script := _script(char))}
+    if "OTHER" in used:
+        odd = next(char for char in text if _script(char) == "OTHER")
+        raise ValueError(f"text contains a character a lock cannot speak: {odd!r} (U+{ord(odd):04X})")
+    if not any(used <= allowed for allowed in SCRIPTS[language]):
+        names = ", ".join(sorted(_SCRIPT_NAMES[s] for s in used))
+        raise ValueError(f"text uses writing systems ({names}) that {language} slogans do not use together")
+
+
 class SloganStatus(StrEnum):
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
+    withdrawn = "withdrawn"
 
 
 def clean_slogan_text(value: str) -> str:
@@ -68,10 +100,30 @@ class SloganCreate(SloganBase):
         return None if value is None else as_utc(value)
 
     @model_validator(mode="after")
-    def _window(self) -> Self:
+    def _consistent(self) -> Self:
+        check_scripts(self.text, self.language)
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             raise ValueError("valid_until must be after valid_from")
         return self
+
+
+class SloganUpdate(SQLModel):
+    """What police may change on their own slogan; a new text goes back to review."""
+
+    text: str | None = None
+    category: str | None = Field(default=None, max_length=100)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else clean_slogan_text(value)
+
+    @field_validator("valid_from", "valid_until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
 
 
 class Slogan(SloganBase, table=True):

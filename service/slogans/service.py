@@ -1,11 +1,18 @@
 from sqlmodel import Session, select
 
 from service.auth.models import ApiKey, Role
-from service.clips.models import Clip, ClipPublic
+from service.clips.models import Clip, ClipPublic, ClipStatus
 from service.clips.synthesis import ensure_clip_rows
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.events.snapshot import bump_version
-from service.slogans.models import Slogan, SloganCreate, SloganPublic, SloganStatus
+from service.slogans.models import (
+    Slogan,
+    SloganCreate,
+    SloganPublic,
+    SloganStatus,
+    SloganUpdate,
+    check_scripts,
+)
 from service.timeutil import utcnow
 
 
@@ -39,8 +46,61 @@ def list_slogans(*, session: Session, issuer: str | None = None) -> list[Slogan]
     return list(session.exec(query))
 
 
-def review_slogan(*, session: Session, slogan: Slogan, approve: bool) -> Slogan:
-    """Approve (clips are then made in the background) or reject. Approving twice is harmless."""
+def check_may_edit(*, slogan: Slogan, api_key: ApiKey) -> None:
+    """Police act on their own issuer's slogans only; admins on all."""
+    if api_key.role is Role.police and slogan.issuer != api_key.issuer:
+        raise Forbidden("police keys act only on their own issuer's slogans")
+
+
+def update_slogan(*, session: Session, slogan: Slogan, slogan_in: SloganUpdate) -> Slogan:
+    if slogan.status not in (SloganStatus.pending, SloganStatus.approved):
+        raise Conflict(f"slogan {slogan.id} is {slogan.status.value} and can no longer be edited")
+    changes = slogan_in.model_dump(exclude_unset=True)
+    if changes.get("text") is None:
+        changes.pop("text", None)
+    valid_from = changes.get("valid_from", slogan.valid_from)
+    valid_until = changes.get("valid_until", slogan.valid_until)
+    if valid_from and valid_until and valid_until <= valid_from:
+        raise Invalid("valid_until must be after valid_from")
+    if "text" in changes:
+        try:
+            check_scripts(changes["text"], slogan.language)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
+    if "text" in changes and changes["text"] != slogan.text:
+        # New words need a new review and new clips: until then the slogan is not served.
+        slogan.status = SloganStatus.pending
+        slogan.reviewed_at = None
+        for clip in session.exec(select(Clip).where(Clip.slogan_id == slogan.id)):
+            clip.status = ClipStatus.pending
+            session.add(clip)
+    slogan.sqlmodel_update(changes)
+    session.add(slogan)
+    bump_version(session)
+    session.commit()
+    session.refresh(slogan)
+    return slogan
+
+
+def withdraw_slogan(*, session: Session, slogan: Slogan) -> Slogan:
+    """Taken out of every campaign's rotation for good; its plays stay in the statistics."""
+    if slogan.status is SloganStatus.withdrawn:
+        raise Conflict(f"slogan {slogan.id} is already withdrawn")
+    slogan.status = SloganStatus.withdrawn
+    session.add(slogan)
+    bump_version(session)
+    session.commit()
+    session.refresh(slogan)
+    return slogan
+
+
+def review_slogan(
+    *, session: Session, slogan: Slogan, approve: bool, reviewer: ApiKey | None = None
+) -> Slogan:
+    """Approve (clips are then made in the background) or reject. Approving twice is harmless.
+    Nobody reviews a slogan they wrote themselves."""
+    if reviewer is not None and reviewer.id is not None and slogan.created_by == reviewer.id:
+        raise Forbidden("a slogan must be reviewed by someone other than its author")
     target = SloganStatus.approved if approve else SloganStatus.rejected
     if slogan.status is not SloganStatus.pending and slogan.status is not target:
         raise Conflict(f"slogan {slogan.id} is already {slogan.status.value}")

@@ -5,9 +5,8 @@ from fastapi import APIRouter, Depends, Request
 from service.auth.deps import AdminKey, PoliceKey
 from service.auth.models import Role
 from service.db import IntId, SessionDep
-from service.errors import Forbidden
 from service.slogans import service
-from service.slogans.models import Slogan, SloganCreate, SloganPublic
+from service.slogans.models import Slogan, SloganCreate, SloganPublic, SloganUpdate
 
 router = APIRouter()
 
@@ -36,16 +35,34 @@ def list_slogans(session: SessionDep, api_key: PoliceKey) -> list[SloganPublic]:
 
 @router.get("/{slogan_id}", response_model=SloganPublic)
 def get_slogan(slogan: SloganDep, session: SessionDep, api_key: PoliceKey) -> SloganPublic:
-    if api_key.role is Role.police and slogan.issuer != api_key.issuer:
-        raise Forbidden("police keys see only their own issuer's slogans")
+    service.check_may_edit(slogan=slogan, api_key=api_key)
+    return service.slogan_public(session=session, slogan=slogan)
+
+
+@router.patch("/{slogan_id}", response_model=SloganPublic)
+def update_slogan(
+    slogan_in: SloganUpdate, slogan: SloganDep, session: SessionDep, api_key: PoliceKey, request: Request
+) -> SloganPublic:
+    """Change the text (back to review), category or validity window of a slogan."""
+    service.check_may_edit(slogan=slogan, api_key=api_key)
+    slogan = service.update_slogan(session=session, slogan=slogan, slogan_in=slogan_in)
+    request.app.state.snapshots.invalidate()
+    return service.slogan_public(session=session, slogan=slogan)
+
+
+@router.post("/{slogan_id}/withdraw", response_model=SloganPublic)
+def withdraw_slogan(
+    slogan: SloganDep, session: SessionDep, api_key: PoliceKey, request: Request
+) -> SloganPublic:
+    service.check_may_edit(slogan=slogan, api_key=api_key)
+    slogan = service.withdraw_slogan(session=session, slogan=slogan)
+    request.app.state.snapshots.invalidate()
     return service.slogan_public(session=session, slogan=slogan)
 
 
 @router.post("/{slogan_id}/approve", response_model=SloganPublic)
-def approve_slogan(
-    slogan: SloganDep, session: SessionDep, _admin: AdminKey, request: Request
-) -> SloganPublic:
-    slogan = service.review_slogan(session=session, slogan=slogan, approve=True)
+def approve_slogan(slogan: SloganDep, session: SessionDep, admin: AdminKey, request: Request) -> SloganPublic:
+    slogan = service.review_slogan(session=session, slogan=slogan, approve=True, reviewer=admin)
     assert slogan.id is not None
     request.app.state.synthesizer.submit(slogan.id)
     request.app.state.snapshots.invalidate()
@@ -53,7 +70,7 @@ def approve_slogan(
 
 
 @router.post("/{slogan_id}/reject", response_model=SloganPublic)
-def reject_slogan(slogan: SloganDep, session: SessionDep, _admin: AdminKey, request: Request) -> SloganPublic:
-    slogan = service.review_slogan(session=session, slogan=slogan, approve=False)
+def reject_slogan(slogan: SloganDep, session: SessionDep, admin: AdminKey, request: Request) -> SloganPublic:
+    slogan = service.review_slogan(session=session, slogan=slogan, approve=False, reviewer=admin)
     request.app.state.snapshots.invalidate()
     return service.slogan_public(session=session, slogan=slogan)

@@ -1,0 +1,87 @@
+"""Named hostile inputs: each gets a clear 4xx and changes nothing."""
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from service.events.models import LockEventLog
+from service.slogans.models import Slogan
+from service.zones.models import Zone
+from tests.helpers import collection, feature, square
+
+
+def _counts(client: TestClient) -> tuple[int, int, int]:
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        return tuple(
+            session.exec(select(func.count()).select_from(m)).one() for m in (Slogan, Zone, LockEventLog)
+        )  # type: ignore[return-value]
+
+
+SLOGANS: list[tuple[str, dict[str, Any]]] = [
+    ("zero-width space in Uyghur", {"text": "ئالدامچى\u200bلىق", "language": "ug"}),
+    ("right-to-left mark in Uyghur", {"text": "ئالدامچى\u200fلىق", "language": "ug"}),
+    ("bidi override", {"text": "网络\u202e汇款需谨慎"}),
+    ("byte order mark", {"text": "\ufeff网络汇款需谨慎"}),
+    ("emoji", {"text": "网络汇款需谨慎😀"}),
+    ("Cyrillic homoglyph in Kazakh Latin mix", {"text": "Алаяқ aлаяқ", "language": "kk"}),
+    ("Chinese in a Uyghur slogan", {"text": "网络汇款需谨慎", "language": "ug"}),
+    ("SSML", {"text": '<speak><prosody rate="x-fast">网络</prosody></speak>'}),
+    ("HTML entity", {"text": "网络&amp;汇款"}),
+    ("script tag", {"text": "<script>alert(1)</script>"}),
+    ("NUL", {"text": "网络\x00汇款"}),
+    ("too long", {"text": "网" * 500}),
+    ("text not a string", {"text": ["网络"]}),
+]
+
+
+@pytest.mark.parametrize("body", [b for _, b in SLOGANS], ids=[n for n, _ in SLOGANS])
+def test_hostile_slogans_are_refused(
+    client: TestClient, police: dict[str, str], body: dict[str, Any]
+) -> None:
+    before = _counts(client)
+    response = client.post("/v1/slogans", json=body, headers=police)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+    assert _counts(client) == before
+
+
+def test_zero_width_joiner_in_uyghur_is_allowed(client: TestClient, police: dict[str, str]) -> None:
+    # ZWNJ shapes Arabic-script letters: it is part of correct Uyghur text, not a trap.
+    assert (
+        client.post(
+            "/v1/slogans", json={"text": "ساقلىنىڭ\u200c", "language": "ug"}, headers=police
+        ).status_code
+        == 201
+    )
+
+
+def test_oversized_zone_import_and_deep_nesting_are_refused(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    before = _counts(client)
+    many = collection(*[feature(f"z{i}", square(89.18, 44.0)) for i in range(20_001)])
+    assert client.post("/v1/zones/import", json=many, headers=admin).status_code == 422
+    nested: Any = [89.18, 44.0]
+    for _ in range(50):
+        nested = [nested]
+    deep = collection(feature("z", {"type": "Polygon", "coordinates": nested}))
+    assert client.post("/v1/zones/import", json=deep, headers=admin).status_code == 422
+    nan = collection(feature("z", {"type": "Point", "coordinates": [float("nan"), 44.0]}, radius_m=10))
+    response = client.post(
+        "/v1/zones/import", content=json.dumps(nan), headers={**admin, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert _counts(client) == before
+
+
+def test_clip_path_tricks_are_404(client: TestClient) -> None:
+    for name in (
+        "..%2F..%2Fetc%2Fpasswd",
+        "%2e%2e%2fdata%2febike-voice.db",
+        "ebike-voice.db",
+        "a" * 64 + ".mp3/../x",
+    ):
+        assert client.get(f"/v1/audio/{name}").status_code == 404
