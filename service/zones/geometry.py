@@ -10,6 +10,8 @@ from shapely import affinity
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from service.events.clock import QuietHours
+
 METERS_PER_DEGREE = 111_320.0
 ZONE_GEOMETRIES = ("Polygon", "MultiPolygon", "Point")
 
@@ -56,6 +58,10 @@ class ZoneInfo:
     id: str
     name: str
     kind: str
+    region: str | None = None
+    languages: tuple[str, ...] = ()  # preferred slogan languages, if any
+    volume: int | None = None  # daytime volume, overriding the global one
+    quiet: QuietHours | None = None  # overriding the global quiet hours
 
 
 class ZoneIndex:

@@ -13,6 +13,14 @@ class ZoneBase(SQLModel):
     # A GeoJSON geometry in WGS-84 (lon, lat): Polygon, MultiPolygon, or Point with radius_m.
     geometry: dict[str, Any] = Field(sa_type=JSON)
     radius_m: float | None = None
+    # The county or district the zone lies in, and the police unit responsible for it.
+    region: str | None = Field(default=None, max_length=100, index=True)
+    police_unit: str | None = Field(default=None, max_length=200)
+    # Slogan languages preferred here (e.g. ["ug"] in a Uyghur village); empty: no preference.
+    languages: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Lock speaker volume 0-7 by day here, and quiet hours {"start": "HH:MM", "end": "HH:MM", "volume": n}.
+    volume: int | None = None
+    quiet_hours: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class Zone(ZoneBase, table=True):
