@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from service.campaigns.views import router as campaigns
 from service.clips.views import router as audio
+from service.decisions.views import router as decisions
 from service.events.views import router as events
 from service.fleets.views import router as fleets
 from service.health.views import router as health
@@ -19,4 +20,5 @@ api_router.include_router(fleets, prefix="/v1/fleets", tags=["fleets"])
 api_router.include_router(campaigns, prefix="/v1/campaigns", tags=["campaigns"])
 api_router.include_router(events, prefix="/v1/events", tags=["events"])
 api_router.include_router(stats, prefix="/v1/stats", tags=["stats"])
+api_router.include_router(decisions, prefix="/v1/decisions", tags=["decisions"])
 api_router.include_router(audio, prefix="/v1/audio", tags=["audio"])

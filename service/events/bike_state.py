@@ -21,7 +21,15 @@ class BikeState:
 def read_bike_state(*, session: Session, fleet_id: str, bike_id: str, day: date) -> BikeState:
     """Read in the event's transaction; on PostgreSQL the row stays locked until commit, so two workers
     handling the same bike at once count its plays one after the other."""
-    bike = session.get(Bike, (fleet_id, bike_id), with_for_update=True)
+    return _state(session.get(Bike, (fleet_id, bike_id), with_for_update=True), day)
+
+
+def peek_bike_state(*, session: Session, fleet_id: str, bike_id: str, day: date) -> BikeState:
+    """The same, for a look that changes nothing (explain): no lock."""
+    return _state(session.get(Bike, (fleet_id, bike_id)), day)
+
+
+def _state(bike: Bike | None, day: date) -> BikeState:
     if bike is None:
         return BikeState(None, day, None, {})
     plays = {int(k): v for k, v in bike.plays_today.items()} if bike.plays_day == day else {}

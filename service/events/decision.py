@@ -113,6 +113,7 @@ class CompiledCampaign:
     exclude_fleet_ids: frozenset[str] = frozenset()
     dayparts: tuple[Daypart, ...] = ()  # empty: all day, every day
     max_plays_per_bike_per_day: int | None = None
+    name: str = ""
     everywhere: bool = field(init=False)  # no place targets: everywhere, outside every zone too
 
     def __post_init__(self) -> None:
@@ -374,26 +375,29 @@ def _decide(
     return Decision(zone_id, chosen.campaign.id, slogan.id, slogan.text, clip, volume)
 
 
-def _final_pool(lists: Iterable[Sequence[Entry]], query: EventQuery, where: _Where) -> list[Candidate]:
-    return _avoid_repeat(_prefer_language(_pool(lists, query, where), query.zone), query.last_slogan_id)
+def _candidates(snapshot: Snapshot, query: EventQuery, where: _Where, scan: bool) -> list[Candidate]:
+    if scan:
+        lists: list[Sequence[Entry]] = [snapshot.entries.get(query.event, ())]
+    else:
+        index = snapshot.index.get(query.event)
+        lists = index.lists_for(query.zone, where.region) if index else []  # type: ignore[assignment]
+    pool = _prefer_language(_pool(lists, query, where), query.zone)
+    return _avoid_repeat(pool, query.last_slogan_id)
 
 
-def choose_clip(snapshot: Snapshot, query: EventQuery, rng: random.Random) -> Decision:
+def candidates(snapshot: Snapshot, query: EventQuery, *, scan: bool = False) -> list[Candidate]:
+    """What the choice is drawn from, by weight. `scan` looks at every campaign instead of the index: what
+    the index must agree with, and the benchmark's baseline."""
+    return _candidates(snapshot, query, _where(snapshot, query), scan)
+
+
+def choose_clip(snapshot: Snapshot, query: EventQuery, rng: random.Random, *, scan: bool = False) -> Decision:
     """Pick the slogan to play: the highest priority that has something playable here wins (a slogan at
     its daily cap for this bike is not playable); within it, campaigns share by weight (split evenly over
     their slogans), slogans in the zone's preferred languages first, and a bike never hears the same slogan
     twice in a row while another is eligible."""
     where = _where(snapshot, query)
-    index = snapshot.index.get(query.event)
-    lists = index.lists_for(query.zone, where.region) if index else []
-    return _decide(snapshot, query, where, _final_pool(lists, query, where), rng)
-
-
-def choose_clip_by_scan(snapshot: Snapshot, query: EventQuery, rng: random.Random) -> Decision:
-    """The same decision looking at every campaign: what the index must agree with, and its baseline."""
-    where = _where(snapshot, query)
-    lists = [snapshot.entries.get(query.event, ())]
-    return _decide(snapshot, query, where, _final_pool(lists, query, where), rng)
+    return _decide(snapshot, query, where, _candidates(snapshot, query, where, scan), rng)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,7 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
                 exclude_fleet_ids=frozenset(c.exclude_fleet_ids),
                 dayparts=tuple(parse_daypart(part) for part in c.dayparts),
                 max_plays_per_bike_per_day=c.max_plays_per_bike_per_day,
+                name=c.name,
             )
             for c in session.exec(select(Campaign))
             if c.id is not None

@@ -37,3 +37,16 @@ class Bike(SQLModel, table=True):
     # Plays per slogan on `plays_day` (local day), for the campaigns' daily caps: {"<slogan id>": n}.
     plays_day: date | None = None
     plays_today: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
+
+
+class BikePublic(SQLModel):
+    fleet_id: str
+    bike_id: str
+    last_zone_id: str | None
+    last_seen_at: datetime | None
+    last_slogan_id: int | None
+
+
+class BikeImportResult(SQLModel):
+    created: int
+    existing: int

@@ -7,6 +7,14 @@ from sqlmodel import Field, SQLModel
 from service.timeutil import UTCDateTime, utcnow
 
 
+def clean_zone_id(value: Any) -> str:
+    """A zone id from outside data (a string or a number), or "" when it is missing or too long."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    text = str(value).strip()
+    return text if len(text) <= 100 else ""
+
+
 class ZoneBase(SQLModel):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=40, index=True)
@@ -36,3 +44,15 @@ class ZonePublic(ZoneBase):
 class ZoneImportResult(SQLModel):
     created: int
     updated: int
+
+
+class GbfsImportOptions(SQLModel):
+    """What a GBFS feed does not say about its stations."""
+
+    kind: str = Field(default="parking", min_length=1, max_length=40)
+    # The circle drawn around a station that has no station_area.
+    radius_m: float = Field(default=30.0, gt=0, le=50_000)
+    region: str | None = Field(default=None, min_length=1, max_length=100)
+    police_unit: str | None = Field(default=None, min_length=1, max_length=200)
+    # Prepended to station_id to make the zone id (feeds of two operators may share station ids).
+    id_prefix: str = Field(default="", max_length=40)
