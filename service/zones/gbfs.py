@@ -5,7 +5,7 @@ import math
 from typing import Any
 
 from service.errors import Invalid
-from service.zones.geometry import GeometryError, zone_shape
+from service.zones.geometry import MAX_LATITUDE, GeometryError, zone_shape
 from service.zones.models import Zone, clean_zone_id
 
 MAX_STATIONS = 20_000
@@ -68,11 +68,15 @@ def parse_station_information(
         if name is None or len(name) > 200:
             raise _station_error(index, station_id, "name is missing or not a short string")
         raw_lat, raw_lon = station.get("lat"), station.get("lon")
-        lat, lon = _coordinate(raw_lat, -90, 90), _coordinate(raw_lon, -180, 180)
+        lat, lon = _coordinate(raw_lat, -MAX_LATITUDE, MAX_LATITUDE), _coordinate(raw_lon, -180, 180)
         if lat is None or lon is None:
-            swapped = None not in (_coordinate(raw_lon, -90, 90), _coordinate(raw_lat, -180, 180))
+            swapped = None not in (
+                _coordinate(raw_lon, -MAX_LATITUDE, MAX_LATITUDE),
+                _coordinate(raw_lat, -180, 180),
+            )
             hint = " (latitude and longitude swapped?)" if swapped else ""
-            raise _station_error(index, station_id, f"lat and lon must be WGS-84 degrees{hint}")
+            fault = f"lat (within ±{MAX_LATITUDE:g}) and lon must be WGS-84 degrees{hint}"
+            raise _station_error(index, station_id, fault)
         area = station.get("station_area")
         geometry = area if area is not None else {"type": "Point", "coordinates": [lon, lat]}
         try:
