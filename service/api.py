@@ -7,6 +7,7 @@ from service.auth.views import router as keys
 from service.campaigns.views import router as campaigns
 from service.clips.views import router as audio
 from service.dashboard.views import router as dashboard
+from service.decisions.views import router as decisions
 from service.errors import error_responses
 from service.events.views import router as events
 from service.fleets.views import router as fleets
@@ -27,5 +28,6 @@ api_router.include_router(events, prefix="/v1/events", tags=["events"], response
 api_router.include_router(stats, prefix="/v1/stats", tags=["stats"], responses=KEYED)
 api_router.include_router(keys, prefix="/v1/keys", tags=["keys"], responses=KEYED)
 api_router.include_router(audit, prefix="/v1/audit", tags=["audit"], responses=KEYED)
+api_router.include_router(decisions, prefix="/v1/decisions", tags=["decisions"], responses=KEYED)
 api_router.include_router(audio, prefix="/v1/audio", tags=["audio"], responses=error_responses(404))
 api_router.include_router(dashboard, prefix="/dashboard", include_in_schema=False)

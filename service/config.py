@@ -1,11 +1,14 @@
 """Settings, read from environment variables prefixed EBIKE_VOICE_."""
 
+import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from service.events.clock import parse_window_text
 
 
 class Settings(BaseSettings):
@@ -36,11 +39,36 @@ class Settings(BaseSettings):
     # How often a worker checks whether zones/campaigns/slogans changed elsewhere.
     snapshot_check_interval_s: float = 1.0
 
+    # Targeting: dayparts, quiet hours and daily caps follow this zone's clocks.
+    timezone: str = "Asia/Shanghai"
+    # Lock speaker volume (0-7) by day, and in the quiet hours (HH:MM-HH:MM, may wrap past midnight).
+    volume: int = Field(default=6, ge=0, le=7)
+    quiet_hours: str = "22:00-07:00"
+    quiet_volume: int = Field(default=3, ge=0, le=7)
+    # GPS error allowance added around Point zones (metres).
+    point_zone_tolerance_m: float = Field(default=15.0, ge=0, le=500)
+
     @field_validator("tts_engines", mode="before")
     @classmethod
     def _split_engines(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        if value.strip():
+            parse_window_text(value)
         return value
 
     @property

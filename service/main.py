@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.clips_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
-        snapshots = SnapshotHolder(engine, settings.snapshot_check_interval_s)
+        snapshots = SnapshotHolder(engine, settings)
         synthesizer = Synthesizer(
             db=engine,
             engines=build_engines(settings),

@@ -1,7 +1,7 @@
 import math
 from datetime import datetime
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
 from pydantic import field_validator, model_validator
 from sqlalchemy import JSON
@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from service.clips.models import LockEvent
 from service.db import MAX_INT_ID, str_enum
+from service.events.clock import WEEKDAYS, Daypart, TimeWindow, format_hhmm
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
 
@@ -19,6 +20,27 @@ class Priority(StrEnum):
 
 
 PRIORITY_RANK = {Priority.urgent: 2, Priority.normal: 1, Priority.fallback: 0}
+
+
+def parse_daypart(value: Any) -> Daypart:
+    if not isinstance(value, dict) or set(value) - {"days", "start", "end"}:
+        raise ValueError('a daypart is {"days": ["mon", …], "start": "HH:MM", "end": "HH:MM"}')
+    days = value.get("days") or list(WEEKDAYS)
+    if not isinstance(days, list) or any(day not in WEEKDAYS for day in days):
+        raise ValueError(f"daypart days must be among {', '.join(WEEKDAYS)}")
+    start, end = value.get("start"), value.get("end")
+    if not isinstance(start, str) or not isinstance(end, str):
+        raise ValueError("a daypart needs start and end as HH:MM")
+    return Daypart(frozenset(WEEKDAYS.index(day) for day in days), TimeWindow.parse(start, end))
+
+
+def daypart_json(part: Daypart) -> dict[str, Any]:
+    window = part.window
+    return {
+        "days": [day for i, day in enumerate(WEEKDAYS) if i in part.days],
+        "start": format_hhmm(window.start),
+        "end": format_hhmm(window.end),
+    }
 
 
 class CampaignBase(SQLModel):
@@ -33,6 +55,18 @@ class CampaignBase(SQLModel):
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     weight: float = 1.0
     priority: Priority = Field(default=Priority.normal, sa_type=str_enum(Priority))
+    # Regions (zone regions; outside zones the fleet's region) target like zone_ids and zone_kinds do.
+    regions: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Exclusions win over targets.
+    exclude_zone_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    exclude_zone_kinds: list[str] = Field(default_factory=list, sa_type=JSON)
+    exclude_regions: list[str] = Field(default_factory=list, sa_type=JSON)
+    exclude_fleet_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    # When in the week it plays, in the deployment's time zone: [{"days": ["mon", …], "start": "HH:MM",
+    # "end": "HH:MM"}]; a window may wrap past midnight; no days means every day; empty list: always.
+    dayparts: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # At most this many plays of each of its slogans to one bike per local day; none: no cap.
+    max_plays_per_bike_per_day: int | None = Field(default=None, ge=1, le=1000)
 
 
 class CampaignCreate(CampaignBase):
@@ -45,10 +79,27 @@ class CampaignCreate(CampaignBase):
             raise ValueError("slogan ids are positive integers")
         return list(dict.fromkeys(value))
 
-    @field_validator("zone_ids", "zone_kinds", "fleet_ids", "events")
+    @field_validator(
+        "zone_ids",
+        "zone_kinds",
+        "fleet_ids",
+        "events",
+        "regions",
+        "exclude_zone_ids",
+        "exclude_zone_kinds",
+        "exclude_regions",
+        "exclude_fleet_ids",
+    )
     @classmethod
     def _dedupe(cls, value: list) -> list:  # type: ignore[type-arg]
         return list(dict.fromkeys(value))
+
+    @field_validator("dayparts")
+    @classmethod
+    def _dayparts(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(value) > 50:
+            raise ValueError("at most 50 dayparts")
+        return [daypart_json(parse_daypart(part)) for part in value]
 
     @field_validator("starts_at", "ends_at")
     @classmethod

@@ -18,8 +18,8 @@ def _missing(session: Session, model: type, ids: list) -> list:  # type: ignore[
 def create_campaign(*, session: Session, campaign_in: CampaignCreate) -> Campaign:
     for label, model, ids in (
         ("slogans", Slogan, campaign_in.slogan_ids),
-        ("zones", Zone, campaign_in.zone_ids),
-        ("fleets", Fleet, campaign_in.fleet_ids),
+        ("zones", Zone, campaign_in.zone_ids + campaign_in.exclude_zone_ids),
+        ("fleets", Fleet, campaign_in.fleet_ids + campaign_in.exclude_fleet_ids),
     ):
         if missing := _missing(session, model, ids):
             raise Invalid(f"unknown {label}: {', '.join(map(str, missing))}")

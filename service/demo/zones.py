@@ -124,14 +124,21 @@ def demo_zones(seed: int = 2026) -> dict[str, Any]:
         angle, distance = rng.uniform(0, 2 * math.pi), rng.uniform(6000, 25000)
         lat, lon = _offset(CENTER_LAT, CENTER_LON, distance * math.sin(angle), distance * math.cos(angle))
         point = {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
-        features.append(_feature(f"vil-{index + 1:02d}", name, "village", point, radius_m=150))
+        # Every third village prefers the Uyghur slogans of the bilingual campaign.
+        extra = {"languages": ["ug"]} if index % 3 == 0 else {}
+        features.append(_feature(f"vil-{index + 1:02d}", name, "village", point, radius_m=150, **extra))
     return {"type": "FeatureCollection", "features": features}
 
 
 def _feature(
-    zone_id: str, name: str, kind: str, geometry: dict[str, Any], radius_m: float | None = None
+    zone_id: str,
+    name: str,
+    kind: str,
+    geometry: dict[str, Any],
+    radius_m: float | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    props: dict[str, Any] = {"id": zone_id, "name": name, "kind": kind}
+    props: dict[str, Any] = {"id": zone_id, "name": name, "kind": kind, "region": "吉木萨尔县", **extra}
     if radius_m is not None:
         props["radius_m"] = radius_m
     return {"type": "Feature", "properties": props, "geometry": geometry}

@@ -1,11 +1,32 @@
-"""The lock-event decision: a pure function over an in-memory snapshot. No database, no I/O."""
+"""The lock-event decision: a pure function over an in-memory snapshot. No database, no I/O.
+
+The snapshot indexes campaigns by what they target (zone id, zone kind, region, everywhere), per lock event,
+so a decision looks only at the few campaigns that can apply where the bike stands, not at all of them."""
 
 import random
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
 
+from service.events.clock import Daypart, LocalMoment, QuietHours, TimeWindow, format_hhmm, local_moment
 from service.zones.geometry import ZoneIndex, ZoneInfo
+
+RANK_NAMES = {2: "urgent", 1: "normal", 0: "fallback"}
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionSettings:
+    """Deployment-wide settings the decision reads (from config.Settings)."""
+
+    timezone: zoneinfo.ZoneInfo = zoneinfo.ZoneInfo("Asia/Shanghai")
+    volume: int = 6
+    quiet: QuietHours | None = QuietHours(TimeWindow(22 * 60, 7 * 60), 3)
+
+    def local_day(self, at: datetime) -> date:
+        return at.astimezone(self.timezone).date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +45,53 @@ class PlayableSlogan:
     valid_from: datetime | None
     valid_until: datetime | None
     clips: Mapping[tuple[str, str], ClipInfo]  # (event, format) -> ready clip
+    language: str = "zh-CN"
 
     def live_at(self, at: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= at) and (
             self.valid_until is None or at < self.valid_until
         )
+
+
+class Reason(StrEnum):
+    """Why a campaign does or does not play for an event (see REASON_TEXT)."""
+
+    event = "event"
+    not_started = "not_started"
+    ended = "ended"
+    fleet_excluded = "fleet_excluded"
+    fleet_not_targeted = "fleet_not_targeted"
+    zone_excluded = "zone_excluded"
+    kind_excluded = "kind_excluded"
+    region_excluded = "region_excluded"
+    not_targeted_here = "not_targeted_here"
+    outside_daypart = "outside_daypart"
+    no_playable_slogan = "no_playable_slogan"
+    capped = "capped"
+    outranked = "outranked"
+    language = "language"
+    repeat = "repeat"
+    eligible = "eligible"
+
+
+REASON_TEXT = {
+    Reason.event: "活动不投放此类事件（开锁/还车）",
+    Reason.not_started: "活动尚未开始",
+    Reason.ended: "活动已结束",
+    Reason.fleet_excluded: "该车队被排除",
+    Reason.fleet_not_targeted: "活动未投放到该车队",
+    Reason.zone_excluded: "该区域被排除",
+    Reason.kind_excluded: "该区域类型被排除",
+    Reason.region_excluded: "该辖区被排除",
+    Reason.not_targeted_here: "车辆所在位置不在活动投放范围内",
+    Reason.outside_daypart: "当前不在活动的投放时段内",
+    Reason.no_playable_slogan: "没有可播放的标语（未审核、语音未就绪或不在有效期内）",
+    Reason.capped: "该车今日已达到这些标语的播放上限",
+    Reason.outranked: "此处有更高优先级的活动在播放",
+    Reason.language: "该区域偏好其他语言的标语",
+    Reason.repeat: "该车上一次刚播放过此标语",
+    Reason.eligible: "符合条件，按权重参与抽选",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +106,144 @@ class CompiledCampaign:
     zone_kinds: frozenset[str]
     fleet_ids: frozenset[str]
     slogan_ids: tuple[int, ...]
+    regions: frozenset[str] = frozenset()
+    exclude_zone_ids: frozenset[str] = frozenset()
+    exclude_zone_kinds: frozenset[str] = frozenset()
+    exclude_regions: frozenset[str] = frozenset()
+    exclude_fleet_ids: frozenset[str] = frozenset()
+    dayparts: tuple[Daypart, ...] = ()  # empty: all day, every day
+    max_plays_per_bike_per_day: int | None = None
+    name: str = ""
+    everywhere: bool = field(init=False)  # no place targets: everywhere, outside every zone too
 
-    def applies(self, *, event: str, fleet_id: str, zone: ZoneInfo | None, at: datetime) -> bool:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "everywhere", not (self.zone_ids or self.zone_kinds or self.regions))
+
+    def rejection(
+        self,
+        event: str,
+        fleet_id: str,
+        zone: ZoneInfo | None,
+        region: str | None,
+        at: datetime,
+        moment: LocalMoment,
+    ) -> Reason | None:
+        """Why this campaign does not apply here and now, or None if it does. (Positional: it runs for
+        every candidate campaign of every decision.)"""
         if event not in self.events:
-            return False
-        if (self.starts_at is not None and at < self.starts_at) or (
-            self.ends_at is not None and at >= self.ends_at
-        ):
-            return False
+            return Reason.event
+        if self.starts_at is not None and at < self.starts_at:
+            return Reason.not_started
+        if self.ends_at is not None and at >= self.ends_at:
+            return Reason.ended
+        if fleet_id in self.exclude_fleet_ids:
+            return Reason.fleet_excluded
         if self.fleet_ids and fleet_id not in self.fleet_ids:
-            return False
-        if not self.zone_ids and not self.zone_kinds:
-            return True  # everywhere, outside every zone too
-        return zone is not None and (zone.id in self.zone_ids or zone.kind in self.zone_kinds)
+            return Reason.fleet_not_targeted
+        if zone is not None:
+            if zone.id in self.exclude_zone_ids:
+                return Reason.zone_excluded
+            if zone.kind in self.exclude_zone_kinds:
+                return Reason.kind_excluded
+        if region is not None and region in self.exclude_regions:
+            return Reason.region_excluded
+        if not (
+            self.everywhere
+            or (zone is not None and (zone.id in self.zone_ids or zone.kind in self.zone_kinds))
+            or (region is not None and region in self.regions)
+        ):
+            return Reason.not_targeted_here
+        if self.dayparts and not any(part.contains(moment) for part in self.dayparts):
+            return Reason.outside_daypart
+        return None
+
+    def capped(self, slogan_id: int, plays_today: Mapping[int, int]) -> bool:
+        cap = self.max_plays_per_bike_per_day
+        return cap is not None and plays_today.get(slogan_id, 0) >= cap
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    campaign: CompiledCampaign
+    slogan: PlayableSlogan
+    weight: float
+
+
+def _shares(campaign: CompiledCampaign, slogans: Sequence[PlayableSlogan]) -> list[Candidate]:
+    """A campaign's weight split evenly over the slogans it can play."""
+    return [Candidate(campaign, s, campaign.weight / len(slogans)) for s in slogans]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A campaign with its slogans that have a clip for one lock event, resolved once per snapshot."""
+
+    campaign: CompiledCampaign
+    slogans: tuple[PlayableSlogan, ...]
+    # Clip format -> the candidates when every slogan with that clip can play: no slogan has a validity
+    # window and the campaign has no daily cap, so no per-query work is left but the rejection test.
+    ready: Mapping[str, tuple[Candidate, ...]]
+
+    @classmethod
+    def build(cls, campaign: CompiledCampaign, slogans: tuple[PlayableSlogan, ...], event: str) -> "Entry":
+        ready: dict[str, tuple[Candidate, ...]] = {}
+        timeless = all(s.valid_from is None and s.valid_until is None for s in slogans)
+        if timeless and campaign.max_plays_per_bike_per_day is None:
+            for fmt in {f for s in slogans for e, f in s.clips if e == event}:
+                ready[fmt] = tuple(_shares(campaign, [s for s in slogans if (event, fmt) in s.clips]))
+        return cls(campaign, slogans, ready)
+
+    def playable(self, query: "EventQuery") -> Sequence[Candidate]:
+        ready = self.ready.get(query.clip_format)
+        if ready is not None:
+            return ready
+        key = (query.event, query.clip_format)
+        campaign, at, plays = self.campaign, query.at, query.plays_today
+        live = [s for s in self.slogans if key in s.clips and s.live_at(at)]
+        return _shares(campaign, [s for s in live if not campaign.capped(s.id, plays)])
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignIndex:
+    """One lock event's campaigns by what they target; every list highest rank first."""
+
+    by_zone: Mapping[str, tuple[Entry, ...]]
+    by_kind: Mapping[str, tuple[Entry, ...]]
+    by_region: Mapping[str, tuple[Entry, ...]]
+    everywhere: tuple[Entry, ...]
+
+    @classmethod
+    def build(cls, entries: Iterable[Entry]) -> "CampaignIndex":
+        by_zone: dict[str, list[Entry]] = defaultdict(list)
+        by_kind: dict[str, list[Entry]] = defaultdict(list)
+        by_region: dict[str, list[Entry]] = defaultdict(list)
+        everywhere: list[Entry] = []
+        for entry in entries:
+            campaign = entry.campaign
+            if campaign.everywhere:
+                everywhere.append(entry)
+            for target, lists in (
+                (campaign.zone_ids, by_zone),
+                (campaign.zone_kinds, by_kind),
+                (campaign.regions, by_region),
+            ):
+                for key in target:
+                    lists[key].append(entry)
+        return cls(
+            {k: tuple(v) for k, v in by_zone.items()},
+            {k: tuple(v) for k, v in by_kind.items()},
+            {k: tuple(v) for k, v in by_region.items()},
+            tuple(everywhere),
+        )
+
+    def lists_for(self, zone: ZoneInfo | None, region: str | None) -> list[tuple[Entry, ...]]:
+        lists = [self.everywhere]
+        if zone is not None:
+            lists.append(self.by_zone.get(zone.id, ()))
+            lists.append(self.by_kind.get(zone.kind, ()))
+        if region is not None:
+            lists.append(self.by_region.get(region, ()))
+        return lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +253,26 @@ class Snapshot:
     campaigns: tuple[CompiledCampaign, ...]  # highest rank first
     slogans: Mapping[int, PlayableSlogan]  # approved slogans with at least one ready clip
     fleet_operators: Mapping[str, str]  # fleet id -> operator
+    fleet_regions: Mapping[str, str] = field(default_factory=dict)  # fleet id -> its region, if any
+    settings: DecisionSettings = DecisionSettings()
+    entries: Mapping[str, tuple[Entry, ...]] = field(init=False)  # lock event -> every campaign for it
+    index: Mapping[str, CampaignIndex] = field(init=False)  # lock event -> its campaigns by target
+
+    def __post_init__(self) -> None:
+        entries: dict[str, list[Entry]] = defaultdict(list)
+        for campaign in sorted(self.campaigns, key=lambda c: -c.rank):
+            for event in campaign.events:
+                slogans = tuple(
+                    slogan
+                    for slogan_id in campaign.slogan_ids
+                    if (slogan := self.slogans.get(slogan_id)) is not None
+                    and any(clip_event == event for clip_event, _ in slogan.clips)
+                )
+                entries[event].append(Entry.build(campaign, slogans, event))
+        object.__setattr__(self, "entries", {e: tuple(v) for e, v in entries.items()})
+        # The index leaves out campaigns with nothing to play for the event: they can never be chosen.
+        index = {e: CampaignIndex.build(entry for entry in v if entry.slogans) for e, v in entries.items()}
+        object.__setattr__(self, "index", index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +283,8 @@ class EventQuery:
     at: datetime
     last_slogan_id: int | None
     clip_format: str = "mp3"
+    # slogan id -> plays to this bike on the local day
+    plays_today: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,47 +294,167 @@ class Decision:
     slogan_id: int | None
     text: str | None
     clip: ClipInfo | None
+    volume: int | None = None
 
 
-def choose_clip(snapshot: Snapshot, query: EventQuery, rng: random.Random) -> Decision:
-    """Pick the slogan to play: the highest priority that has something playable here wins; within it,
-    campaigns share by weight (split evenly over their slogans); a bike never hears the same slogan twice
-    in a row while another is eligible."""
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """What a query resolves to once: the region it counts in and the local time."""
+
+    region: str | None
+    moment: LocalMoment
+
+
+def _where(snapshot: Snapshot, query: EventQuery) -> _Where:
+    # Outside every zone, or in a zone without a region, the fleet's region stands in.
+    region = (query.zone.region if query.zone else None) or snapshot.fleet_regions.get(query.fleet_id)
+    return _Where(region, local_moment(query.at, snapshot.settings.timezone))
+
+
+def _rejection(campaign: CompiledCampaign, query: EventQuery, where: _Where) -> Reason | None:
+    return campaign.rejection(query.event, query.fleet_id, query.zone, where.region, query.at, where.moment)
+
+
+def _pool(lists: Iterable[Sequence[Entry]], query: EventQuery, where: _Where) -> list[Candidate]:
+    """Every playable (campaign, slogan) of the highest priority that has one, each slogan weighted by its
+    campaign's weight split evenly over the campaign's playable slogans."""
+    best = -1
+    pool: list[Candidate] = []
+    seen: set[int] = set()
+    event, fleet_id, zone, at = query.event, query.fleet_id, query.zone, query.at
+    region, moment = where.region, where.moment
+    for entries in lists:
+        for entry in entries:
+            campaign = entry.campaign
+            if campaign.rank < best:
+                break
+            if campaign.id in seen:
+                continue
+            seen.add(campaign.id)
+            if campaign.rejection(event, fleet_id, zone, region, at, moment) is not None:
+                continue
+            playable = entry.playable(query)
+            if not playable:
+                continue
+            if campaign.rank > best:
+                best, pool = campaign.rank, []
+            pool.extend(playable)
+    return pool
+
+
+def _prefer_language(pool: list[Candidate], zone: ZoneInfo | None) -> list[Candidate]:
+    """A zone's languages narrow the choice when any slogan in them can play; otherwise all can."""
+    if zone is None or not zone.languages:
+        return pool
+    preferred = [c for c in pool if c.slogan.language in zone.languages]
+    return preferred or pool
+
+
+def _avoid_repeat(pool: list[Candidate], last_slogan_id: int | None) -> list[Candidate]:
+    fresh = [c for c in pool if c.slogan.id != last_slogan_id]
+    return fresh or pool
+
+
+def volume_at(settings: DecisionSettings, zone: ZoneInfo | None, moment: LocalMoment) -> int:
+    quiet = (zone.quiet if zone else None) or settings.quiet
+    if quiet is not None and quiet.window.contains(moment.minute):
+        return quiet.volume
+    return zone.volume if zone is not None and zone.volume is not None else settings.volume
+
+
+def _decide(
+    snapshot: Snapshot, query: EventQuery, where: _Where, pool: list[Candidate], rng: random.Random
+) -> Decision:
     zone_id = query.zone.id if query.zone else None
+    volume = volume_at(snapshot.settings, query.zone, where.moment)
+    if not pool:
+        return Decision(zone_id, None, None, None, None, volume)
+    chosen = pool[0] if len(pool) == 1 else rng.choices(pool, [c.weight for c in pool])[0]
+    slogan = chosen.slogan
+    clip = slogan.clips[(query.event, query.clip_format)]
+    return Decision(zone_id, chosen.campaign.id, slogan.id, slogan.text, clip, volume)
+
+
+def _candidates(snapshot: Snapshot, query: EventQuery, where: _Where, scan: bool) -> list[Candidate]:
+    if scan:
+        lists: list[Sequence[Entry]] = [snapshot.entries.get(query.event, ())]
+    else:
+        index = snapshot.index.get(query.event)
+        lists = index.lists_for(query.zone, where.region) if index else []  # type: ignore[assignment]
+    pool = _prefer_language(_pool(lists, query, where), query.zone)
+    return _avoid_repeat(pool, query.last_slogan_id)
+
+
+def candidates(snapshot: Snapshot, query: EventQuery, *, scan: bool = False) -> list[Candidate]:
+    """What the choice is drawn from, by weight. `scan` looks at every campaign instead of the index: what
+    the index must agree with, and the benchmark's baseline."""
+    return _candidates(snapshot, query, _where(snapshot, query), scan)
+
+
+def choose_clip(snapshot: Snapshot, query: EventQuery, rng: random.Random, *, scan: bool = False) -> Decision:
+    """Pick the slogan to play: the highest priority that has something playable here wins (a slogan at
+    its daily cap for this bike is not playable); within it, campaigns share by weight (split evenly over
+    their slogans), slogans in the zone's preferred languages first, and a bike never hears the same slogan
+    twice in a row while another is eligible."""
+    where = _where(snapshot, query)
+    return _decide(snapshot, query, where, _candidates(snapshot, query, where, scan), rng)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    campaign_id: int
+    priority: str
+    reason: Reason
+    probability: float  # the chance this campaign plays now (0 unless eligible)
+    slogans: Mapping[int, float]  # slogan id -> its chance, for eligible campaigns
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    decision: Decision
+    region: str | None
+    local_time: str
+    volume: int
+    verdicts: tuple[Verdict, ...]
+
+
+def explain(snapshot: Snapshot, query: EventQuery, rng: random.Random) -> Explanation:
+    """For every campaign, why it does or does not play for this query, and the answer itself."""
+    where = _where(snapshot, query)
+    every = snapshot.entries.get(query.event, ())
+    raw = _pool([every], query, where)  # looking at every campaign, not the index
+    after_language = _prefer_language(raw, query.zone)
+    final = _avoid_repeat(after_language, query.last_slogan_id)
+    total = sum(c.weight for c in final)
+    chances: dict[int, dict[int, float]] = defaultdict(dict)
+    for c in final:
+        chances[c.campaign.id][c.slogan.id] = chances[c.campaign.id].get(c.slogan.id, 0) + c.weight / total
+    in_raw = {c.campaign.id for c in raw}
+    in_language = {c.campaign.id for c in after_language}
+    best = raw[0].campaign.rank if raw else -1
+    slogans_of = {entry.campaign.id: entry.slogans for entry in every}
     key = (query.event, query.clip_format)
-    candidates: list[tuple[CompiledCampaign, PlayableSlogan]] = []
-    weights: list[float] = []
-    winning_rank: int | None = None
+    verdicts = []
     for campaign in snapshot.campaigns:
-        if winning_rank is not None and campaign.rank < winning_rank:
-            break
-        if not campaign.applies(event=query.event, fleet_id=query.fleet_id, zone=query.zone, at=query.at):
-            continue
-        playable = [
-            slogan
-            for slogan_id in campaign.slogan_ids
-            if (slogan := snapshot.slogans.get(slogan_id)) is not None
-            and key in slogan.clips
-            and slogan.live_at(query.at)
-        ]
-        if not playable:
-            continue
-        winning_rank = campaign.rank
-        share = campaign.weight / len(playable)
-        for slogan in playable:
-            candidates.append((campaign, slogan))
-            weights.append(share)
-    if not candidates:
-        return Decision(zone_id=zone_id, campaign_id=None, slogan_id=None, text=None, clip=None)
-    if query.last_slogan_id is not None and any(s.id != query.last_slogan_id for _, s in candidates):
-        kept = [i for i, (_, s) in enumerate(candidates) if s.id != query.last_slogan_id]
-        candidates = [candidates[i] for i in kept]
-        weights = [weights[i] for i in kept]
-    campaign, slogan = candidates[0] if len(candidates) == 1 else rng.choices(candidates, weights)[0]
-    return Decision(
-        zone_id=zone_id,
-        campaign_id=campaign.id,
-        slogan_id=slogan.id,
-        text=slogan.text,
-        clip=slogan.clips[key],
-    )
+        reason = _rejection(campaign, query, where)
+        if reason is None:
+            live = [s for s in slogans_of.get(campaign.id, ()) if key in s.clips and s.live_at(query.at)]
+            if not live:
+                reason = Reason.no_playable_slogan
+            elif all(campaign.capped(s.id, query.plays_today) for s in live):
+                reason = Reason.capped
+            elif campaign.rank < best:
+                reason = Reason.outranked
+            elif campaign.id in chances:
+                reason = Reason.eligible
+            else:
+                assert campaign.id in in_raw
+                reason = Reason.repeat if campaign.id in in_language else Reason.language
+        slogans = chances.get(campaign.id, {})
+        verdicts.append(
+            Verdict(campaign.id, RANK_NAMES[campaign.rank], reason, sum(slogans.values()), slogans)
+        )
+    decision = _decide(snapshot, query, where, final, rng)
+    moment = where.moment
+    local_time = f"{moment.day.isoformat()} {format_hhmm(moment.minute)}"
+    return Explanation(decision, where.region, local_time, decision.volume or 0, tuple(verdicts))

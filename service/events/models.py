@@ -41,6 +41,7 @@ class EventResult(SQLModel):
     slogan_id: int | None
     text: str | None
     clip: ClipRef | None
+    volume: int | None = Field(default=None, description="lock speaker volume, 0-7")
 
 
 class LockEventLog(SQLModel, table=True):
@@ -72,6 +73,7 @@ class LockEventLog(SQLModel, table=True):
     campaign_id: int | None = None
     slogan_id: int | None = None
     clip_id: int | None = None
+    volume: int | None = None
 
 
 class SnapshotVersion(SQLModel, table=True):

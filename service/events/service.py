@@ -8,9 +8,9 @@ from sqlmodel import Session, select
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus, clip_url
 from service.errors import Conflict, Forbidden, Invalid
+from service.events.bike_state import read_bike_state, remember_event
 from service.events.decision import ClipInfo, Decision, EventQuery, Snapshot, choose_clip
 from service.events.models import ClipRef, EventIn, EventResult, LockEventLog
-from service.fleets.models import Bike
 from service.slogans.models import Slogan
 
 
@@ -27,7 +27,12 @@ def record_event(
     if existing is not None:
         return _replay(session, existing, event_in)
 
-    bike = session.get(Bike, (event_in.fleet_id, event_in.bike_id))
+    bike_state = read_bike_state(
+        session=session,
+        fleet_id=event_in.fleet_id,
+        bike_id=event_in.bike_id,
+        day=snapshot.settings.local_day(event_in.occurred_at),
+    )
     zone = snapshot.zones.locate(event_in.lon, event_in.lat)
     decision = choose_clip(
         snapshot,
@@ -36,7 +41,8 @@ def record_event(
             event=event_in.event.value,
             zone=zone,
             at=event_in.occurred_at,
-            last_slogan_id=bike.last_slogan_id if bike else None,
+            last_slogan_id=bike_state.last_slogan_id,
+            plays_today=bike_state.plays_today,
         ),
         rng,
     )
@@ -53,15 +59,18 @@ def record_event(
         campaign_id=decision.campaign_id,
         slogan_id=decision.slogan_id,
         clip_id=decision.clip.id if decision.clip else None,
+        volume=decision.volume,
     )
     session.add(row)
-    if bike is None:
-        bike = Bike(fleet_id=event_in.fleet_id, bike_id=event_in.bike_id)
-        session.add(bike)
-    bike.last_zone_id = decision.zone_id
-    bike.last_seen_at = event_in.occurred_at
-    if decision.slogan_id is not None:
-        bike.last_slogan_id = decision.slogan_id
+    remember_event(
+        session=session,
+        state=bike_state,
+        fleet_id=event_in.fleet_id,
+        bike_id=event_in.bike_id,
+        zone_id=decision.zone_id,
+        at=event_in.occurred_at,
+        slogan_id=decision.slogan_id,
+    )
     try:
         session.commit()
     except IntegrityError:
@@ -97,6 +106,7 @@ def _replay(session: Session, row: LockEventLog, event_in: EventIn) -> EventResu
         slogan_id=row.slogan_id,
         text=slogan.text if slogan else None,
         clip=info,
+        volume=row.volume,
     )
     return _result(row.event_id, decision)
 
@@ -109,4 +119,5 @@ def _result(event_id: str, decision: Decision) -> EventResult:
         slogan_id=decision.slogan_id,
         text=decision.text,
         clip=ClipRef.model_validate(clip, from_attributes=True) if clip else None,
+        volume=decision.volume,
     )

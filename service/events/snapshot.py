@@ -2,15 +2,18 @@
 
 import threading
 import time
+import zoneinfo
 from collections import defaultdict
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from service.campaigns.models import PRIORITY_RANK, Campaign
+from service.campaigns.models import PRIORITY_RANK, Campaign, parse_daypart
 from service.clips.models import Clip, ClipStatus, clip_url
-from service.events.decision import ClipInfo, CompiledCampaign, PlayableSlogan, Snapshot
+from service.config import Settings, get_settings
+from service.events.clock import QuietHours, TimeWindow, parse_window_text
+from service.events.decision import ClipInfo, CompiledCampaign, DecisionSettings, PlayableSlogan, Snapshot
 from service.events.models import SnapshotVersion
 from service.fleets.models import Fleet
 from service.slogans.models import Slogan, SloganStatus
@@ -30,11 +33,35 @@ def read_version(session: Session) -> int:
     return row.version if row else 0
 
 
-def compile_snapshot(session: Session) -> Snapshot:
+def decision_settings(settings: Settings) -> DecisionSettings:
+    quiet = settings.quiet_hours.strip()
+    return DecisionSettings(
+        timezone=zoneinfo.ZoneInfo(settings.timezone),
+        volume=settings.volume,
+        quiet=QuietHours(parse_window_text(quiet), settings.quiet_volume) if quiet else None,
+    )
+
+
+def zone_info(zone: Zone) -> ZoneInfo:
+    quiet = zone.quiet_hours
+    return ZoneInfo(
+        zone.id,
+        zone.name,
+        zone.kind,
+        zone.region,
+        tuple(zone.languages),
+        zone.volume,
+        QuietHours(TimeWindow.parse(quiet["start"], quiet["end"]), quiet["volume"]) if quiet else None,
+    )
+
+
+def compile_snapshot(session: Session, settings: Settings | None = None) -> Snapshot:
+    settings = settings or get_settings()
     version = read_version(session)
+    tolerance = settings.point_zone_tolerance_m
     zones = ZoneIndex(
         [
-            (ZoneInfo(z.id, z.name, z.kind), zone_shape(z.geometry, z.radius_m))
+            (zone_info(z), zone_shape(z.geometry, z.radius_m + tolerance if z.radius_m else None))
             for z in session.exec(select(Zone))
         ]
     )
@@ -46,7 +73,7 @@ def compile_snapshot(session: Session) -> Snapshot:
             clip.id, clip_url(clip.sha256, clip.format), clip.sha256, clip.duration_ms, clip.format.value
         )
     slogans = {
-        s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id])
+        s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id], s.language)
         for s in session.exec(select(Slogan).where(Slogan.status == SloganStatus.approved))
         if s.id is not None and clips.get(s.id)
     }
@@ -63,14 +90,30 @@ def compile_snapshot(session: Session) -> Snapshot:
                 zone_kinds=frozenset(c.zone_kinds),
                 fleet_ids=frozenset(c.fleet_ids),
                 slogan_ids=tuple(c.slogan_ids),
+                regions=frozenset(c.regions),
+                exclude_zone_ids=frozenset(c.exclude_zone_ids),
+                exclude_zone_kinds=frozenset(c.exclude_zone_kinds),
+                exclude_regions=frozenset(c.exclude_regions),
+                exclude_fleet_ids=frozenset(c.exclude_fleet_ids),
+                dayparts=tuple(parse_daypart(part) for part in c.dayparts),
+                max_plays_per_bike_per_day=c.max_plays_per_bike_per_day,
+                name=c.name,
             )
             for c in session.exec(select(Campaign))
             if c.id is not None
         ),
         key=lambda c: -c.rank,
     )
-    fleets = {f.id: f.operator for f in session.exec(select(Fleet))}
-    return Snapshot(version, zones, tuple(campaigns), slogans, fleets)
+    fleets = list(session.exec(select(Fleet)))
+    return Snapshot(
+        version,
+        zones,
+        tuple(campaigns),
+        slogans,
+        {f.id: f.operator for f in fleets},
+        {f.id: f.region for f in fleets if f.region},
+        decision_settings(settings),
+    )
 
 
 class SnapshotHolder:
@@ -78,9 +121,10 @@ class SnapshotHolder:
     `check_interval_s` (so changes made by other workers show within that time) and at once after a change
     made through this process (`invalidate`)."""
 
-    def __init__(self, engine: Engine, check_interval_s: float = 1.0) -> None:
+    def __init__(self, engine: Engine, settings: Settings) -> None:
         self._engine = engine
-        self._interval = check_interval_s
+        self._settings = settings
+        self._interval = settings.snapshot_check_interval_s
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
@@ -97,6 +141,6 @@ class SnapshotHolder:
                 return self._snapshot
             with Session(self._engine) as session:
                 if self._snapshot is None or read_version(session) != self._snapshot.version:
-                    self._snapshot = compile_snapshot(session)
+                    self._snapshot = compile_snapshot(session, self._settings)
             self._checked_at = time.monotonic()
             return self._snapshot

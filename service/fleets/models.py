@@ -1,5 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from service.timeutil import UTCDateTime, utcnow
@@ -9,6 +10,8 @@ class FleetBase(SQLModel):
     id: str = Field(primary_key=True, min_length=1, max_length=100, regex=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1, max_length=200)
     operator: str = Field(min_length=1, max_length=200)
+    # The county or district the fleet serves: region-targeted campaigns reach its bikes outside zones.
+    region: str | None = Field(default=None, max_length=100)
 
 
 class FleetCreate(FleetBase):
@@ -31,3 +34,19 @@ class Bike(SQLModel, table=True):
     last_slogan_id: int | None = None
     last_zone_id: str | None = Field(default=None, max_length=100)
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Plays per slogan on `plays_day` (local day), for the campaigns' daily caps: {"<slogan id>": n}.
+    plays_day: date | None = None
+    plays_today: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
+
+
+class BikePublic(SQLModel):
+    fleet_id: str
+    bike_id: str
+    last_zone_id: str | None
+    last_seen_at: datetime | None
+    last_slogan_id: int | None
+
+
+class BikeImportResult(SQLModel):
+    created: int
+    existing: int

@@ -1,8 +1,17 @@
-from sqlmodel import Session, select
+import csv
+import io
+import re
 
-from service.errors import Conflict
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from service.auth.models import ApiKey, Role
+from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.events.snapshot import bump_version
-from service.fleets.models import Fleet, FleetCreate
+from service.fleets.models import Bike, BikeImportResult, Fleet, FleetCreate
+
+MAX_BIKES_PER_IMPORT = 100_000
+_BIKE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,100}$")  # as in lock events
 
 
 def create_fleet(*, session: Session, fleet_in: FleetCreate) -> Fleet:
@@ -18,3 +27,62 @@ def create_fleet(*, session: Session, fleet_in: FleetCreate) -> Fleet:
 
 def list_fleets(*, session: Session) -> list[Fleet]:
     return list(session.exec(select(Fleet).order_by(Fleet.id)))  # type: ignore[arg-type]
+
+
+def get_fleet_for(*, session: Session, fleet_id: str, api_key: ApiKey) -> Fleet:
+    """The fleet, if this key may see it: admins see every fleet, operators their own."""
+    fleet = session.get(Fleet, fleet_id)
+    if fleet is None:
+        raise NotFound(f"no fleet {fleet_id!r}")
+    if api_key.role is not Role.admin and fleet_id not in api_key.fleet_ids:
+        raise Forbidden(f"this key may not see fleet {fleet_id!r}")
+    return fleet
+
+
+def parse_bike_csv(data: bytes) -> list[str]:
+    """A CSV with a header row naming a bike_id column (other columns are ignored)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("the CSV is not UTF-8 text") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "bike_id" not in [f.strip() for f in reader.fieldnames]:
+        raise Invalid("the CSV needs a header row with a bike_id column")
+    reader.fieldnames = [f.strip() for f in reader.fieldnames]
+    bike_ids: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        bike_id = (row.get("bike_id") or "").strip()
+        if not _BIKE_ID.match(bike_id):
+            raise Invalid(f"line {line}: bike_id {bike_id!r} must be 1-100 letters, digits or ._:@-")
+        if bike_id in bike_ids:
+            raise Invalid(f"line {line}: bike_id {bike_id!r} repeats line {bike_ids[bike_id]}")
+        bike_ids[bike_id] = line
+        if len(bike_ids) > MAX_BIKES_PER_IMPORT:
+            raise Invalid(f"at most {MAX_BIKES_PER_IMPORT} bikes per import")
+    if not bike_ids:
+        raise Invalid("the CSV lists no bikes")
+    return list(bike_ids)
+
+
+def import_bikes(*, session: Session, fleet: Fleet, data: bytes) -> BikeImportResult:
+    """Register the listed bikes; bikes already known keep their state."""
+    bike_ids = parse_bike_csv(data)
+    known: set[str] = set()
+    for start in range(0, len(bike_ids), 1000):
+        chunk = bike_ids[start : start + 1000]
+        query = select(Bike.bike_id).where(Bike.fleet_id == fleet.id, col(Bike.bike_id).in_(chunk))
+        known.update(session.exec(query))
+    session.add_all(Bike(fleet_id=fleet.id, bike_id=b) for b in bike_ids if b not in known)
+    try:
+        session.commit()
+    except IntegrityError:
+        # A first event of one of these bikes registered it meanwhile: nothing was written, try again.
+        session.rollback()
+        raise Conflict("some of these bikes were registered meanwhile; send the CSV again") from None
+    return BikeImportResult(created=len(bike_ids) - len(known), existing=len(known))
+
+
+def list_bikes(*, session: Session, fleet: Fleet, limit: int, offset: int) -> list[Bike]:
+    query = select(Bike).where(Bike.fleet_id == fleet.id).order_by(col(Bike.bike_id))
+    return list(session.exec(query.limit(limit).offset(offset)))

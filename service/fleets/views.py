@@ -1,9 +1,12 @@
-from fastapi import APIRouter, Request
+from typing import Annotated
 
-from service.auth.deps import AdminKey
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from service.auth.deps import AdminKey, CurrentKey
 from service.db import SessionDep
 from service.fleets import service
-from service.fleets.models import FleetCreate, FleetPublic
+from service.fleets.models import BikeImportResult, BikePublic, Fleet, FleetCreate, FleetPublic
 
 router = APIRouter()
 
@@ -20,3 +23,32 @@ def create_fleet(
 @router.get("", response_model=list[FleetPublic])
 def list_fleets(session: SessionDep, _admin: AdminKey) -> list[FleetPublic]:
     return [FleetPublic.model_validate(f) for f in service.list_fleets(session=session)]
+
+
+def _visible_fleet(fleet_id: str, session: SessionDep, api_key: CurrentKey) -> Fleet:
+    return service.get_fleet_for(session=session, fleet_id=fleet_id, api_key=api_key)
+
+
+VisibleFleet = Annotated[Fleet, Depends(_visible_fleet)]
+
+
+_CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
+@router.post("/{fleet_id}/bikes/import", response_model=BikeImportResult, openapi_extra=_CSV_BODY)
+async def import_bikes(session: SessionDep, fleet: VisibleFleet, request: Request) -> BikeImportResult:
+    """Register bikes in bulk from a CSV with a `bike_id` column (admin, or the fleet's operator)."""
+    data = await request.body()
+    return await run_in_threadpool(service.import_bikes, session=session, fleet=fleet, data=data)
+
+
+@router.get("/{fleet_id}/bikes", response_model=list[BikePublic])
+def list_bikes(
+    session: SessionDep,
+    fleet: VisibleFleet,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[BikePublic]:
+    """The fleet's bikes with the zone each was last seen in and when."""
+    bikes = service.list_bikes(session=session, fleet=fleet, limit=limit, offset=offset)
+    return [BikePublic.model_validate(b, from_attributes=True) for b in bikes]

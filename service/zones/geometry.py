@@ -10,7 +10,12 @@ from shapely import affinity
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from service.events.clock import QuietHours
+
 METERS_PER_DEGREE = 111_320.0
+# No one parks a bike nearer the poles; a larger latitude is nearly always a swapped longitude
+# (western China lies at 73-90°E).
+MAX_LATITUDE = 85.0
 ZONE_GEOMETRIES = ("Polygon", "MultiPolygon", "Point")
 
 
@@ -32,8 +37,11 @@ def zone_shape(geometry: dict[str, Any], radius_m: float | None) -> BaseGeometry
     min_lon, min_lat, max_lon, max_lat = geom.bounds
     if not all(math.isfinite(v) for v in geom.bounds):
         raise GeometryError("coordinates must be finite numbers")
-    if min_lon < -180 or max_lon > 180 or min_lat < -90 or max_lat > 90:
-        raise GeometryError("coordinates out of range: GeoJSON positions are [longitude, latitude]")
+    if min_lon < -180 or max_lon > 180 or min_lat < -MAX_LATITUDE or max_lat > MAX_LATITUDE:
+        raise GeometryError(
+            f"coordinates out of range (latitude within ±{MAX_LATITUDE:g}°): GeoJSON positions are "
+            "[longitude, latitude] — latitude and longitude swapped?"
+        )
     if kind == "Point":
         if radius_m is None or not math.isfinite(radius_m) or not 0 < radius_m <= 50_000:
             raise GeometryError("a Point zone needs radius_m, a number of metres between 0 and 50000")
@@ -56,6 +64,10 @@ class ZoneInfo:
     id: str
     name: str
     kind: str
+    region: str | None = None
+    languages: tuple[str, ...] = ()  # preferred slogan languages, if any
+    volume: int | None = None  # daytime volume, overriding the global one
+    quiet: QuietHours | None = None  # overriding the global quiet hours
 
 
 class ZoneIndex:

@@ -7,12 +7,28 @@ from sqlmodel import Field, SQLModel
 from service.timeutil import UTCDateTime, utcnow
 
 
+def clean_zone_id(value: Any) -> str:
+    """A zone id from outside data (a string or a number), or "" when it is missing or too long."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    text = str(value).strip()
+    return text if len(text) <= 100 else ""
+
+
 class ZoneBase(SQLModel):
     name: str = Field(max_length=200)
     kind: str = Field(max_length=40, index=True)
     # A GeoJSON geometry in WGS-84 (lon, lat): Polygon, MultiPolygon, or Point with radius_m.
     geometry: dict[str, Any] = Field(sa_type=JSON)
     radius_m: float | None = None
+    # The county or district the zone lies in, and the police unit responsible for it.
+    region: str | None = Field(default=None, max_length=100, index=True)
+    police_unit: str | None = Field(default=None, max_length=200)
+    # Slogan languages preferred here (e.g. ["ug"] in a Uyghur village); empty: no preference.
+    languages: list[str] = Field(default_factory=list, sa_type=JSON)
+    # Lock speaker volume 0-7 by day here, and quiet hours {"start": "HH:MM", "end": "HH:MM", "volume": n}.
+    volume: int | None = None
+    quiet_hours: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class Zone(ZoneBase, table=True):
@@ -28,3 +44,15 @@ class ZonePublic(ZoneBase):
 class ZoneImportResult(SQLModel):
     created: int
     updated: int
+
+
+class GbfsImportOptions(SQLModel):
+    """What a GBFS feed does not say about its stations."""
+
+    kind: str = Field(default="parking", min_length=1, max_length=40)
+    # The circle drawn around a station that has no station_area.
+    radius_m: float = Field(default=30.0, gt=0, le=50_000)
+    region: str | None = Field(default=None, min_length=1, max_length=100)
+    police_unit: str | None = Field(default=None, min_length=1, max_length=200)
+    # Prepended to station_id to make the zone id (feeds of two operators may share station ids).
+    id_prefix: str = Field(default="", max_length=40)

@@ -3,10 +3,13 @@ from typing import Any
 from sqlmodel import Session, select
 
 from service.errors import Invalid
+from service.events.clock import TimeWindow, format_hhmm
 from service.events.snapshot import bump_version
+from service.slogans.models import LANGUAGES
 from service.timeutil import utcnow
+from service.zones.gbfs import parse_station_information
 from service.zones.geometry import GeometryError, zone_shape
-from service.zones.models import Zone, ZoneImportResult
+from service.zones.models import GbfsImportOptions, Zone, ZoneImportResult, clean_zone_id
 
 MAX_FEATURES = 20_000
 
@@ -32,9 +35,8 @@ def parse_feature_collection(payload: Any) -> list[Zone]:
         props = feature.get("properties") or {}
         if not isinstance(props, dict):
             raise _feature_error(index, None, "properties must be an object")
-        zone_id = props.get("id", feature.get("id"))
-        zone_id = str(zone_id).strip() if isinstance(zone_id, str | int) else ""
-        if not zone_id or len(zone_id) > 100:
+        zone_id = clean_zone_id(props.get("id", feature.get("id")))
+        if not zone_id:
             raise _feature_error(index, None, "properties.id is missing (a string of at most 100 characters)")
         if zone_id in zones:
             raise _feature_error(index, zone_id, "duplicate id in this import")
@@ -48,7 +50,8 @@ def parse_feature_collection(payload: Any) -> list[Zone]:
         geometry = feature.get("geometry")
         try:
             zone_shape(geometry, radius)  # type: ignore[arg-type]
-        except GeometryError as exc:
+            extra = zone_properties(props)
+        except (GeometryError, ValueError) as exc:
             raise _feature_error(index, zone_id, str(exc)) from None
         zones[zone_id] = Zone(
             id=zone_id,
@@ -56,12 +59,64 @@ def parse_feature_collection(payload: Any) -> list[Zone]:
             kind=kind.strip(),  # type: ignore[union-attr]
             geometry=geometry,  # type: ignore[arg-type]
             radius_m=float(radius) if geometry["type"] == "Point" else None,  # type: ignore[index]
+            **extra,
         )
     return list(zones.values())
 
 
+def _short_text(props: dict[str, Any], field: str, limit: int) -> str | None:
+    value = props.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise ValueError(f"properties.{field} must be a string of at most {limit} characters")
+    return value.strip()
+
+
+def _volume(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 7:
+        raise ValueError(f"{field} must be a whole number from 0 to 7")
+    return value
+
+
+def zone_properties(props: dict[str, Any]) -> dict[str, Any]:
+    """The optional zone properties: region, police_unit, languages, volume, quiet_hours."""
+    languages = props.get("languages") or []
+    if not isinstance(languages, list) or any(lang not in LANGUAGES for lang in languages):
+        raise ValueError(f"properties.languages must be a list of {', '.join(LANGUAGES)}")
+    volume = props.get("volume")
+    quiet = props.get("quiet_hours")
+    if quiet is not None:
+        if not isinstance(quiet, dict) or set(quiet) != {"start", "end", "volume"}:
+            raise ValueError(
+                'properties.quiet_hours must be {"start": "HH:MM", "end": "HH:MM", "volume": 0 to 7}'
+            )
+        window = TimeWindow.parse(str(quiet["start"]), str(quiet["end"]))
+        quiet = {
+            "start": format_hhmm(window.start),
+            "end": format_hhmm(window.end),
+            "volume": _volume(quiet["volume"], "properties.quiet_hours.volume"),
+        }
+    return {
+        "region": _short_text(props, "region", 100),
+        "police_unit": _short_text(props, "police_unit", 200),
+        "languages": list(dict.fromkeys(languages)),
+        "volume": None if volume is None else _volume(volume, "properties.volume"),
+        "quiet_hours": quiet,
+    }
+
+
 def import_zones(*, session: Session, payload: Any) -> ZoneImportResult:
-    incoming = parse_feature_collection(payload)
+    return save_zones(session=session, incoming=parse_feature_collection(payload))
+
+
+def import_gbfs(*, session: Session, payload: Any, options: GbfsImportOptions) -> ZoneImportResult:
+    zones = parse_station_information(payload, **options.model_dump())
+    return save_zones(session=session, incoming=zones)
+
+
+def save_zones(*, session: Session, incoming: list[Zone]) -> ZoneImportResult:
+    """Create or update every zone in one transaction."""
     existing = {z.id: z for z in session.exec(select(Zone).where(Zone.id.in_([z.id for z in incoming])))}  # type: ignore[attr-defined]
     created = updated = 0
     now = utcnow()
@@ -71,9 +126,7 @@ def import_zones(*, session: Session, payload: Any) -> ZoneImportResult:
             session.add(zone)
             created += 1
         else:
-            current.sqlmodel_update(
-                {"name": zone.name, "kind": zone.kind, "geometry": zone.geometry, "radius_m": zone.radius_m}
-            )
+            current.sqlmodel_update(zone.model_dump(exclude={"id", "created_at", "updated_at"}))
             current.updated_at = now
             session.add(current)
             updated += 1

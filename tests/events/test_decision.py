@@ -32,18 +32,20 @@ def slogan(slogan_id: int, **kwargs) -> PlayableSlogan:  # type: ignore[no-untyp
 
 
 def campaign(campaign_id: int, slogan_ids: tuple[int, ...], **kwargs) -> CompiledCampaign:  # type: ignore[no-untyped-def]
-    return CompiledCampaign(
-        id=campaign_id,
-        rank=kwargs.get("rank", 1),
-        weight=kwargs.get("weight", 1.0),
-        events=frozenset(kwargs.get("events", ("unlock", "lock"))),
-        starts_at=kwargs.get("starts_at"),
-        ends_at=kwargs.get("ends_at"),
-        zone_ids=frozenset(kwargs.get("zone_ids", ())),
-        zone_kinds=frozenset(kwargs.get("zone_kinds", ())),
-        fleet_ids=frozenset(kwargs.get("fleet_ids", ())),
-        slogan_ids=slogan_ids,
-    )
+    """A campaign for unlock and lock, everywhere, always, weight 1, normal priority unless told."""
+    fields = {
+        "rank": 1,
+        "weight": 1.0,
+        "events": ("unlock", "lock"),
+        "starts_at": None,
+        "ends_at": None,
+        "zone_ids": (),
+        "zone_kinds": (),
+        "fleet_ids": (),
+        **kwargs,
+    }
+    sets = {k: frozenset(v) for k, v in fields.items() if isinstance(v, tuple) and k != "dayparts"}
+    return CompiledCampaign(id=campaign_id, slogan_ids=slogan_ids, **{**fields, **sets})
 
 
 def snapshot(campaigns: list[CompiledCampaign], slogans: list[PlayableSlogan]) -> Snapshot:

@@ -51,6 +51,11 @@ BAD: list[tuple[str, Any, str]] = [
         "range",
     ),
     (
+        "swapped lat/lon in Xinjiang",
+        collection(feature("a", square(LAT, LON))),
+        "swapped",
+    ),
+    (
         "point without radius",
         collection(feature("a", {"type": "Point", "coordinates": [LON, LAT]})),
         "radius_m",

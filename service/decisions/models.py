@@ -1,0 +1,69 @@
+from datetime import datetime
+
+from pydantic import BaseModel, field_validator
+from pydantic import Field as PydanticField
+from sqlmodel import SQLModel
+
+from service.clips.models import ClipFormat, LockEvent
+from service.events.decision import Reason
+from service.events.models import ClipRef
+from service.timeutil import as_utc
+
+
+class ExplainQuery(BaseModel):
+    fleet_id: str = PydanticField(min_length=1, max_length=100)
+    bike_id: str = PydanticField(min_length=1, max_length=100)
+    lat: float = PydanticField(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = PydanticField(ge=-180, le=180, allow_inf_nan=False)
+    event: LockEvent = LockEvent.unlock
+    at: datetime | None = PydanticField(default=None, description="default: now")
+    format: ClipFormat = ClipFormat.mp3
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class ExplainedAnswer(SQLModel):
+    zone_id: str | None
+    campaign_id: int | None
+    slogan_id: int | None
+    text: str | None
+    clip: ClipRef | None
+    volume: int
+
+
+class ExplainedZone(SQLModel):
+    id: str
+    name: str
+    kind: str
+    region: str | None
+    languages: list[str]
+
+
+class SloganChance(SQLModel):
+    slogan_id: int
+    probability: float
+
+
+class CampaignVerdict(SQLModel):
+    campaign_id: int
+    name: str
+    priority: str
+    plays: bool  # eligible: it may be the one chosen now
+    reason: Reason
+    reason_text: str  # the reason for admins, in Chinese
+    probability: float
+    slogans: list[SloganChance]
+
+
+class Explanation(SQLModel):
+    answer: ExplainedAnswer
+    zone: ExplainedZone | None
+    region: str | None
+    local_time: str
+    timezone: str
+    last_slogan_id: int | None
+    plays_today: dict[int, int]
+    campaigns: list[CampaignVerdict]

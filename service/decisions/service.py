@@ -1,0 +1,79 @@
+"""What an event would get, and why, without logging anything or touching the bike's state."""
+
+import random
+
+from sqlmodel import Session
+
+from service.decisions.models import (
+    CampaignVerdict,
+    ExplainedAnswer,
+    ExplainedZone,
+    ExplainQuery,
+    Explanation,
+    SloganChance,
+)
+from service.errors import Invalid
+from service.events.bike_state import peek_bike_state
+from service.events.decision import REASON_TEXT, EventQuery, Reason, Snapshot, explain
+from service.events.models import ClipRef
+from service.timeutil import utcnow
+
+
+def explain_decision(
+    *, session: Session, snapshot: Snapshot, query: ExplainQuery, rng: random.Random
+) -> Explanation:
+    if query.fleet_id not in snapshot.fleet_operators:
+        raise Invalid(f"unknown fleet {query.fleet_id!r}")
+    at = query.at or utcnow()
+    state = peek_bike_state(
+        session=session, fleet_id=query.fleet_id, bike_id=query.bike_id, day=snapshot.settings.local_day(at)
+    )
+    zone = snapshot.zones.locate(query.lon, query.lat)
+    result = explain(
+        snapshot,
+        EventQuery(
+            fleet_id=query.fleet_id,
+            event=query.event.value,
+            zone=zone,
+            at=at,
+            last_slogan_id=state.last_slogan_id,
+            clip_format=query.format.value,
+            plays_today=state.plays_today,
+        ),
+        rng,
+    )
+    decision = result.decision
+    names = {c.id: c.name for c in snapshot.campaigns}
+    return Explanation(
+        answer=ExplainedAnswer(
+            zone_id=decision.zone_id,
+            campaign_id=decision.campaign_id,
+            slogan_id=decision.slogan_id,
+            text=decision.text,
+            clip=ClipRef.model_validate(decision.clip, from_attributes=True) if decision.clip else None,
+            volume=result.volume,
+        ),
+        zone=ExplainedZone(
+            id=zone.id, name=zone.name, kind=zone.kind, region=zone.region, languages=list(zone.languages)
+        )
+        if zone
+        else None,
+        region=result.region,
+        local_time=result.local_time,
+        timezone=snapshot.settings.timezone.key,
+        last_slogan_id=state.last_slogan_id,
+        plays_today=dict(state.plays_today),
+        campaigns=[
+            CampaignVerdict(
+                campaign_id=v.campaign_id,
+                name=names[v.campaign_id],
+                priority=v.priority,
+                plays=v.reason is Reason.eligible,
+                reason=v.reason,
+                reason_text=REASON_TEXT[v.reason],
+                probability=round(v.probability, 6),
+                slogans=[SloganChance(slogan_id=s, probability=round(p, 6)) for s, p in v.slogans.items()],
+            )
+            for v in result.verdicts
+        ],
+    )
