@@ -5,6 +5,7 @@ const KEY_STORE = "ebike-voice-key";
 const SVG_NS = "http://www.w3.org/2000/svg";
 const KIND_NAMES = { residential: "小区", commercial: "商圈", station: "车站", village: "村庄", scenic: "景区" };
 const $ = (id) => document.getElementById(id);
+let mapFocus = "all";
 
 class ApiError extends Error {
   constructor(status, detail) {
@@ -14,6 +15,7 @@ class ApiError extends Error {
 }
 
 function takeKeyFromHash() {
+  if (/focus=town/.test(location.hash)) mapFocus = "town";
   const match = location.hash.match(/key=([^&]+)/);
   if (match) {
     sessionStorage.setItem(KEY_STORE, decodeURIComponent(match[1]));
@@ -77,11 +79,28 @@ function heat(plays, max) {
   return `hsl(8, 80%, ${lightness}%)`;
 }
 
+function zoneCenter(zone) {
+  const g = zone.geometry;
+  if (g.type === "Point") return g.coordinates;
+  const ring = g.type === "Polygon" ? g.coordinates[0] : g.coordinates[0][0];
+  return [ring.reduce((s, p) => s + p[0], 0) / ring.length, ring.reduce((s, p) => s + p[1], 0) / ring.length];
+}
+
+// The town: zones within 5 km of the median zone, where parking zones crowd together.
+function townZones(zones) {
+  const centers = zones.map(zoneCenter);
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const [lon0, lat0] = [median(centers.map((c) => c[0])), median(centers.map((c) => c[1]))];
+  const km = (c) => Math.hypot((c[0] - lon0) * 111.32 * Math.cos(lat0 * Math.PI / 180), (c[1] - lat0) * 111.32);
+  const near = zones.filter((_, i) => km(centers[i]) <= 5);
+  return near.length ? near : zones;
+}
+
 function drawMap(zones, playsByZone) {
   const svg = $("map");
   svg.replaceChildren();
   const points = [];
-  for (const zone of zones) {
+  for (const zone of mapFocus === "town" ? townZones(zones) : zones) {
     const g = zone.geometry;
     if (g.type === "Point") points.push(g.coordinates);
     else if (g.type === "Polygon") points.push(...g.coordinates[0]);
@@ -117,8 +136,9 @@ function drawMap(zones, playsByZone) {
       group.append(el("path", { d, fill }));
       const xs = polygons.flatMap((rings) => rings[0].map((p) => project(p)));
       center = [xs.reduce((s, p) => s + p[0], 0) / xs.length, xs.reduce((s, p) => s + p[1], 0) / xs.length];
+      const extent = Math.max(...xs.map((p) => p[0])) - Math.min(...xs.map((p) => p[0]));
       // Town zones are a few hundred metres across: keep them visible on a county-wide map.
-      group.append(el("circle", { cx: center[0], cy: center[1], r: 5, fill, class: "marker" }));
+      if (extent < 8) group.append(el("circle", { cx: center[0], cy: center[1], r: 5, fill, class: "marker" }));
     }
     if (!plays) group.classList.add("silent");
     group.append(el("title", {}, `${zone.name}（${KIND_NAMES[zone.kind] || zone.kind}）：播放 ${plays} 次`));
@@ -240,6 +260,13 @@ function show(signedIn, message = "") {
 
 function start() {
   takeKeyFromHash();
+  document.querySelectorAll("#map-focus button").forEach((b) => b.classList.toggle("active", b.dataset.focus === mapFocus));
+  document.querySelectorAll("#map-focus button").forEach((button) =>
+    button.addEventListener("click", () => {
+      mapFocus = button.dataset.focus;
+      document.querySelectorAll("#map-focus button").forEach((b) => b.classList.toggle("active", b === button));
+      refresh();
+    }));
   setDays(7);
   document.querySelectorAll("#period button[data-days]").forEach((button) =>
     button.addEventListener("click", () => { setDays(Number(button.dataset.days)); refresh(); }));
