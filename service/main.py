@@ -23,9 +23,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.clips_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
         snapshots = SnapshotHolder(engine, settings.snapshot_check_interval_s)
+        tts_engines = build_engines(settings)
         synthesizer = Synthesizer(
             db=engine,
-            engines=build_engines(settings),
+            engines=tts_engines,
             clips_dir=settings.clips_dir,
             openings={LockEvent.unlock: settings.unlock_opening, LockEvent.lock: settings.lock_opening},
             on_change=snapshots.invalidate,
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.snapshots = snapshots
         app.state.synthesizer = synthesizer
+        app.state.tts_engines = tts_engines
         synthesizer.resume_pending()
         try:
             yield

@@ -1,0 +1,50 @@
+"""Clips made through the engine chain: the real edge-tts client against the local test server."""
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.config import Settings
+from tests.helpers import approved_slogan
+
+SEED = "网络汇款需谨慎。"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, edge_server) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        tts_engines=["edge", "espeak"],
+        edge_wss_url=edge_server.url,
+        edge_retry_backoff_s=0.01,
+        edge_deadline_s=3,
+    )
+
+
+def _files(client: TestClient) -> list[Path]:
+    clips_dir = client.app.state.settings.clips_dir  # type: ignore[attr-defined]
+    return [p for p in clips_dir.rglob("*") if p.is_file()]
+
+
+def test_clip_records_edge_when_edge_answers(client: TestClient, police, admin, edge_server) -> None:
+    slogan = approved_slogan(client, police, admin, SEED)
+
+    assert {(c["status"], c["engine"], c["voice"]) for c in slogan["clips"]} == {
+        ("ready", "edge", "zh-CN-XiaoxiaoNeural")
+    }
+    assert edge_server.requests >= 2  # the opening and the slogan
+
+
+def test_edge_refusing_falls_back_to_espeak_and_the_clip_says_so(
+    client: TestClient, police, admin, edge_server
+) -> None:
+    edge_server.mode = "http403"
+
+    slogan = approved_slogan(client, police, admin, SEED)
+
+    assert {(c["status"], c["engine"], c["voice"]) for c in slogan["clips"]} == {("ready", "espeak", "cmn")}
+    # Every stored file is whole: no 0-byte leftovers or temporary files from the failed attempts.
+    files = _files(client)
+    assert files and all(p.stat().st_size > 1000 and not p.name.startswith(".tmp") for p in files)
