@@ -27,8 +27,8 @@ def _snapshot(zones: int, campaigns: int) -> Snapshot:
             for i in range(zones)
         ]
     )
-    clip = ClipInfo(1, "/v1/audio/x.mp3", "0" * 64, 5000, "mp3")
-    slogans = {i: PlayableSlogan(i, f"s{i}", None, None, {("unlock", "mp3"): clip}) for i in range(50)}
+    clip = ClipInfo(1, "/v1/audio/x.mp3", "0" * 64, 5000, "mp3", "mp3-16k")
+    slogans = {i: PlayableSlogan(i, f"s{i}", None, None, {("unlock", "mp3-16k"): clip}) for i in range(50)}
     compiled = tuple(
         CompiledCampaign(
             id=i,

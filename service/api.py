@@ -7,6 +7,7 @@ from service.clips.views import router as audio
 from service.events.views import router as events
 from service.fleets.views import router as fleets
 from service.health.views import router as health
+from service.lexicon.views import router as lexicon
 from service.slogans.views import router as slogans
 from service.stats.views import router as stats
 from service.zones.views import router as zones
@@ -20,3 +21,4 @@ api_router.include_router(campaigns, prefix="/v1/campaigns", tags=["campaigns"])
 api_router.include_router(events, prefix="/v1/events", tags=["events"])
 api_router.include_router(stats, prefix="/v1/stats", tags=["stats"])
 api_router.include_router(audio, prefix="/v1/audio", tags=["audio"])
+api_router.include_router(lexicon, prefix="/v1/lexicon", tags=["speech"])

@@ -63,24 +63,17 @@ def _keys_create(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from service.clips.models import LockEvent
-    from service.clips.synthesis import Synthesizer
+    from service.clips.synthesis import build_synthesizer
     from service.db import make_engine
     from service.demo.service import load_demo
     from service.migrate import upgrade
-    from service.tts.chain import build_engines
 
     settings = get_settings()
     settings.clips_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     upgrade(url)
     engine = make_engine(url)
-    synthesizer = Synthesizer(
-        db=engine,
-        engines=build_engines(settings),
-        clips_dir=settings.clips_dir,
-        openings={LockEvent.unlock: settings.unlock_opening, LockEvent.lock: settings.lock_opening},
-    )
+    synthesizer = build_synthesizer(settings, engine)
     try:
         keys = load_demo(db=engine, synthesizer=synthesizer)
     finally:

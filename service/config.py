@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     edge_breaker_failures: int = 5
     edge_breaker_cooldown_s: float = 60.0
 
+    # Integrated loudness (LUFS, EBU R128) every clip is brought to; sample peaks stay under -1 dBFS.
+    loudness_lufs: float = -16.0
+
     unlock_opening: str = "开锁成功！"
     lock_opening: str = "还车成功！"
 
@@ -48,6 +51,10 @@ class Settings(BaseSettings):
     @property
     def clips_dir(self) -> Path:
         return self.data_dir / "clips"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
 
     @property
     def effective_database_url(self) -> str:

@@ -6,13 +6,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api import api_router
-from service.clips.models import LockEvent
-from service.clips.synthesis import Synthesizer
+from service.clips.synthesis import build_synthesizer
 from service.config import Settings, get_settings
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.events.snapshot import SnapshotHolder
-from service.tts.chain import build_engines
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,19 +21,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.clips_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
         snapshots = SnapshotHolder(engine, settings.snapshot_check_interval_s)
-        tts_engines = build_engines(settings)
-        synthesizer = Synthesizer(
-            db=engine,
-            engines=tts_engines,
-            clips_dir=settings.clips_dir,
-            openings={LockEvent.unlock: settings.unlock_opening, LockEvent.lock: settings.lock_opening},
-            on_change=snapshots.invalidate,
-        )
+        synthesizer = build_synthesizer(settings, engine, on_change=snapshots.invalidate)
         app.state.settings = settings
         app.state.engine = engine
         app.state.snapshots = snapshots
         app.state.synthesizer = synthesizer
-        app.state.tts_engines = tts_engines
+        app.state.tts_engines = synthesizer.maker.engines
         synthesizer.resume_pending()
         try:
             yield

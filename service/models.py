@@ -5,7 +5,19 @@ from service.campaigns.models import Campaign
 from service.clips.models import Clip
 from service.events.models import LockEventLog, SnapshotVersion
 from service.fleets.models import Bike, Fleet
+from service.lexicon.models import LexiconEntry
 from service.slogans.models import Slogan
 from service.zones.models import Zone
 
-__all__ = ["ApiKey", "Bike", "Campaign", "Clip", "Fleet", "LockEventLog", "Slogan", "SnapshotVersion", "Zone"]
+__all__ = [
+    "ApiKey",
+    "Bike",
+    "Campaign",
+    "Clip",
+    "Fleet",
+    "LexiconEntry",
+    "LockEventLog",
+    "Slogan",
+    "SnapshotVersion",
+    "Zone",
+]

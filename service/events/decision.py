@@ -2,9 +2,10 @@
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from service.audio.profiles import DEFAULT_PROFILE
 from service.zones.geometry import ZoneIndex, ZoneInfo
 
 
@@ -15,6 +16,7 @@ class ClipInfo:
     sha256: str
     duration_ms: int
     format: str
+    profile: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +25,7 @@ class PlayableSlogan:
     text: str
     valid_from: datetime | None
     valid_until: datetime | None
-    clips: Mapping[tuple[str, str], ClipInfo]  # (event, format) -> ready clip
+    clips: Mapping[tuple[str, str], ClipInfo]  # (event, profile) -> ready clip
 
     def live_at(self, at: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= at) and (
@@ -65,6 +67,7 @@ class Snapshot:
     campaigns: tuple[CompiledCampaign, ...]  # highest rank first
     slogans: Mapping[int, PlayableSlogan]  # approved slogans with at least one ready clip
     fleet_operators: Mapping[str, str]  # fleet id -> operator
+    fleet_profiles: Mapping[str, str] = field(default_factory=dict)  # fleet id -> device profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,6 @@ class EventQuery:
     zone: ZoneInfo | None
     at: datetime
     last_slogan_id: int | None
-    clip_format: str = "mp3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,8 @@ def choose_clip(snapshot: Snapshot, query: EventQuery, rng: random.Random) -> De
     campaigns share by weight (split evenly over their slogans); a bike never hears the same slogan twice
     in a row while another is eligible."""
     zone_id = query.zone.id if query.zone else None
-    key = (query.event, query.clip_format)
+    # Only the fleet's rendition will do: a lock that plays 8 kHz WAV cannot play the MP3.
+    key = (query.event, snapshot.fleet_profiles.get(query.fleet_id, DEFAULT_PROFILE))
     candidates: list[tuple[CompiledCampaign, PlayableSlogan]] = []
     weights: list[float] = []
     winning_rank: int | None = None

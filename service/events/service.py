@@ -89,7 +89,12 @@ def _replay(session: Session, row: LockEventLog, event_in: EventIn) -> EventResu
     if clip is not None and clip.status is ClipStatus.ready and clip.sha256 and clip.duration_ms is not None:
         assert clip.id is not None
         info = ClipInfo(
-            clip.id, clip_url(clip.sha256, clip.format), clip.sha256, clip.duration_ms, clip.format
+            clip.id,
+            clip_url(clip.sha256, clip.format),
+            clip.sha256,
+            clip.duration_ms,
+            clip.format,
+            clip.profile,
         )
     decision = Decision(
         zone_id=row.zone_id,

@@ -42,8 +42,13 @@ def compile_snapshot(session: Session) -> Snapshot:
     ready = select(Clip).where(Clip.status == ClipStatus.ready)
     for clip in session.exec(ready):
         assert clip.id is not None and clip.sha256 is not None and clip.duration_ms is not None
-        clips[clip.slogan_id][(clip.event.value, clip.format.value)] = ClipInfo(
-            clip.id, clip_url(clip.sha256, clip.format), clip.sha256, clip.duration_ms, clip.format.value
+        clips[clip.slogan_id][(clip.event.value, clip.profile)] = ClipInfo(
+            clip.id,
+            clip_url(clip.sha256, clip.format),
+            clip.sha256,
+            clip.duration_ms,
+            clip.format.value,
+            clip.profile,
         )
     slogans = {
         s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id])
@@ -69,8 +74,15 @@ def compile_snapshot(session: Session) -> Snapshot:
         ),
         key=lambda c: -c.rank,
     )
-    fleets = {f.id: f.operator for f in session.exec(select(Fleet))}
-    return Snapshot(version, zones, tuple(campaigns), slogans, fleets)
+    fleets = list(session.exec(select(Fleet)))
+    return Snapshot(
+        version,
+        zones,
+        tuple(campaigns),
+        slogans,
+        {f.id: f.operator for f in fleets},
+        {f.id: f.profile for f in fleets},
+    )
 
 
 class SnapshotHolder:

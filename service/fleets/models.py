@@ -1,7 +1,9 @@
 from datetime import datetime
 
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
+from service.audio.profiles import DEFAULT_PROFILE, PROFILES
 from service.timeutil import UTCDateTime, utcnow
 
 
@@ -9,10 +11,17 @@ class FleetBase(SQLModel):
     id: str = Field(primary_key=True, min_length=1, max_length=100, regex=r"^[A-Za-z0-9._-]+$")
     name: str = Field(min_length=1, max_length=200)
     operator: str = Field(min_length=1, max_length=200)
+    # The device profile its locks play (GET /v1/profiles); the event answer gives this rendition.
+    profile: str = Field(default=DEFAULT_PROFILE, max_length=20)
 
 
 class FleetCreate(FleetBase):
-    pass
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str) -> str:
+        if value not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+        return value
 
 
 class Fleet(FleetBase, table=True):

@@ -13,6 +13,8 @@ def create_fleet(
     fleet_in: FleetCreate, session: SessionDep, _admin: AdminKey, request: Request
 ) -> FleetPublic:
     fleet = service.create_fleet(session=session, fleet_in=fleet_in)
+    # A profile no fleet used before: its renditions of every approved slogan are made in the background.
+    request.app.state.synthesizer.resume_pending()
     request.app.state.snapshots.invalidate()
     return FleetPublic.model_validate(fleet)
 

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from service.config import Settings
 from tests.helpers import approved_slogan
 
-SEED = "网络汇款需谨慎。"
+# The test server always speaks its one sample (8.3 s), whatever the text: right for this slogan.
+SEED = "宁边路派出所提醒您，网络刷单全是骗，盲目相信钱不见。"
 
 
 @pytest.fixture
@@ -48,3 +49,15 @@ def test_edge_refusing_falls_back_to_espeak_and_the_clip_says_so(
     # Every stored file is whole: no 0-byte leftovers or temporary files from the failed attempts.
     files = _files(client)
     assert files and all(p.stat().st_size > 1000 and not p.name.startswith(".tmp") for p in files)
+
+
+def test_audio_implausible_for_its_text_fails_the_gate_and_police_see_why(
+    client: TestClient, police, admin
+) -> None:
+    # 8.3 s of speech (twice, with the opening) for 「开锁成功！网络汇款需谨慎。」 cannot be right.
+    slogan = approved_slogan(client, police, admin, "网络汇款需谨慎。")
+
+    seen = client.get(f"/v1/slogans/{slogan['id']}", headers=police).json()
+    assert {c["status"] for c in seen["clips"]} == {"failed"}
+    for clip in seen["clips"]:
+        assert "与文字长度不符" in clip["error"] and clip["url"] is None
