@@ -2,12 +2,14 @@
 
 from fastapi import APIRouter
 
+from service.audio.views import router as profiles
 from service.campaigns.views import router as campaigns
 from service.clips.views import router as audio
 from service.events.views import router as events
 from service.fleets.views import router as fleets
 from service.health.views import router as health
 from service.lexicon.views import router as lexicon
+from service.preview.views import router as preview
 from service.slogans.views import router as slogans
 from service.stats.views import router as stats
 from service.zones.views import router as zones
@@ -22,3 +24,5 @@ api_router.include_router(events, prefix="/v1/events", tags=["events"])
 api_router.include_router(stats, prefix="/v1/stats", tags=["stats"])
 api_router.include_router(audio, prefix="/v1/audio", tags=["audio"])
 api_router.include_router(lexicon, prefix="/v1/lexicon", tags=["speech"])
+api_router.include_router(profiles, prefix="/v1/profiles", tags=["speech"])
+api_router.include_router(preview, prefix="/v1/preview", tags=["speech"])

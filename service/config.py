@@ -31,8 +31,8 @@ class Settings(BaseSettings):
     edge_breaker_failures: int = 5
     edge_breaker_cooldown_s: float = 60.0
 
-    # Integrated loudness (LUFS, EBU R128) every clip is brought to; sample peaks stay under -1 dBFS.
-    loudness_lufs: float = -16.0
+    # Integrated loudness (LUFS, EBU R128) every clip is brought to; sample peaks stay under -2 dBFS.
+    loudness_lufs: float = -18.0
 
     unlock_opening: str = "开锁成功！"
     lock_opening: str = "还车成功！"

@@ -20,8 +20,8 @@ from service.audio.profiles import ALWAYS_RENDERED, PROFILES, Profile
 
 # Part of every synthesis cache key: bump it whenever a change here changes the bytes of a clip.
 PIPELINE_VERSION = "2"
-LOUDNESS_LUFS = -16.0  # what every clip is brought to (integrated loudness, EBU R128)
-PEAK_DBFS = -1.0  # sample peaks stay below this: headroom for MP3 decoders' overshoot
+LOUDNESS_LUFS = -18.0  # what every clip is brought to (integrated loudness, EBU R128)
+PEAK_DBFS = -2.0  # sample peaks stay below this: room for MP3 decoders' overshoot (up to ~0.9 dB seen)
 MARGIN_MS = 50
 # Relative to the clip's peak, so quiet and loud engines trim alike.
 _SILENCE_BELOW_PEAK_DB = 40.0

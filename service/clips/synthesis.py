@@ -144,6 +144,26 @@ class Synthesizer:
         self._on_change()
         return all(isinstance(r, Rendition) for r in results.values())
 
+    def make_one(
+        self,
+        *,
+        text: str,
+        language: str,
+        event: LockEvent | None,
+        profile: str,
+        lexicon: dict[str, str],
+        engines: Sequence[TTSEngine] | None = None,
+    ) -> Rendition | str:
+        """One clip for text not (yet) saved: previews and `ebike-voice synth`. Raises TTSError."""
+        spoken = normalize_text(text, language, lexicon)
+        body = self.maker.speak(spoken, language, engines)
+        opening_text = normalize_text(self._openings[event], OPENING_LANGUAGE, lexicon) if event else ""
+        opening = self.maker.speak(opening_text, OPENING_LANGUAGE, engines) if event else None
+        spoken_text = opening_text + spoken
+        return self.maker.render(opening=opening, body=body, spoken_text=spoken_text, profiles=[profile])[
+            profile
+        ]
+
     def _make(
         self,
         targets: list[_Target],
