@@ -144,6 +144,31 @@ class Synthesizer:
         self._on_change()
         return all(isinstance(r, Rendition) for r in results.values())
 
+    def resynthesize(self, engine: TTSEngine) -> tuple[int, int]:
+        """Remake with `engine` the clips another engine made (a fallback, while `engine` was down). Each old
+        clip keeps serving until its new rendition is ready. Returns (slogans remade, slogans kept)."""
+        with Session(self._db) as session:
+            query = (
+                select(Slogan.id, Slogan.language)
+                .join(Clip, Clip.slogan_id == Slogan.id)  # type: ignore[arg-type]
+                .where(
+                    Slogan.status == SloganStatus.approved,
+                    Clip.status == ClipStatus.ready,
+                    Clip.engine != engine.name,
+                )
+                .distinct()
+            )
+            slogans = list(session.exec(query))
+        remade = kept = 0
+        for slogan_id, language in slogans:
+            if slogan_id is None or engine.voice_for(language) is None:
+                continue
+            if self.synthesize_slogan(slogan_id, engines=[engine], redo=lambda c: c.engine != engine.name):
+                remade += 1
+            else:
+                kept += 1
+        return remade, kept
+
     def make_one(
         self,
         *,

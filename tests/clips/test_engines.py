@@ -61,3 +61,28 @@ def test_audio_implausible_for_its_text_fails_the_gate_and_police_see_why(
     assert {c["status"] for c in seen["clips"]} == {"failed"}
     for clip in seen["clips"]:
         assert "与文字长度不符" in clip["error"] and clip["url"] is None
+
+
+def test_resynthesize_remakes_fallback_clips_once_edge_answers(
+    client: TestClient, police, admin, edge_server
+) -> None:
+    edge_server.mode = "http403"
+    slogan = approved_slogan(client, police, admin, SEED)
+    before = {c["id"]: c for c in slogan["clips"]}
+    assert {c["engine"] for c in before.values()} == {"espeak"}
+    synthesizer = client.app.state.synthesizer  # type: ignore[attr-defined]
+    edge = synthesizer.maker.engines[0]
+
+    # Still down: nothing changes, and the espeak clips keep serving.
+    assert synthesizer.resynthesize(edge) == (0, 1)
+    still = client.get(f"/v1/slogans/{slogan['id']}", headers=admin).json()["clips"]
+    assert {(c["id"], c["status"], c["sha256"]) for c in still} == {
+        (c["id"], "ready", c["sha256"]) for c in before.values()
+    }
+
+    edge_server.mode = "ok"
+    assert synthesizer.resynthesize(edge) == (1, 0)
+    after = client.get(f"/v1/slogans/{slogan['id']}", headers=admin).json()["clips"]
+    assert {(c["status"], c["engine"]) for c in after} == {("ready", "edge")}
+    assert all(c["sha256"] != before[c["id"]]["sha256"] for c in after)
+    assert synthesizer.resynthesize(edge) == (0, 0)
