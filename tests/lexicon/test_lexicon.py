@@ -1,12 +1,31 @@
+from pathlib import Path
+
 from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from service.db import make_engine
+from service.lexicon.service import load_lexicon
+from service.migrate import upgrade
+from service.tts.normalize import DEFAULT_LEXICON
 
 from tests.helpers import approved_slogan
 
 
-def test_lexicon_starts_with_the_defaults(client: TestClient, police: dict[str, str]) -> None:
-    entries = client.get("/v1/lexicon", headers=police).json()["entries"]
+def test_a_new_database_starts_with_the_default_lexicon(tmp_path: Path) -> None:
+    # A fresh database of its own: the suite's PostgreSQL run empties every table between tests.
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert load_lexicon(session=session) == DEFAULT_LEXICON
+    engine.dispose()
 
-    assert {"word": "app", "spoken": "APP"} in entries
+
+def test_police_read_the_lexicon(client: TestClient, admin: dict[str, str], police: dict[str, str]) -> None:
+    entries = [{"word": "app", "spoken": "APP"}]
+    assert client.put("/v1/lexicon", json={"entries": entries}, headers=admin).status_code == 200
+
+    assert client.get("/v1/lexicon", headers=police).json() == {"entries": entries}
 
 
 def test_admin_edits_apply_to_new_syntheses(
