@@ -103,8 +103,8 @@ def _run(settings: Settings, db, synthesizer) -> None:  # type: ignore[no-untype
         hits.append(time.perf_counter() - started)
     hit = statistics.median(hits) * 1000
     print(
-        f"synthesis cache hit (normalize, look up speech and rendition): median {hit:.2f} ms (target <= 5 ms); "
-        f"the miss before it {miss:.0f} ms ({miss / hit:.0f}x)"
+        f"synthesis cache hit (normalize, look up speech and rendition): median {hit:.2f} ms "
+        f"(target <= 5 ms); the miss before it {miss:.0f} ms ({miss / hit:.0f}x)"
     )
 
     ids = _approve(db, _texts(BULK, SINGLE))

@@ -128,7 +128,7 @@ class ClipMaker:
         if speech.path.is_file():  # made by the flight that just ended
             return speech
         segment = engine.synthesize(text, language).segment
-        write_atomic(speech.path, segment.export(io.BytesIO(), format="wav").getvalue())
+        write_atomic(speech.path, segment.export(io.BytesIO(), format="wav").getvalue(), durable=False)
         return speech
 
     def render(
@@ -198,6 +198,6 @@ class ClipMaker:
                 spoken_text=spoken_text,
             )
             index = self._index_dir / keys[profile][:2] / f"{keys[profile]}.json"
-            write_atomic(index, json.dumps(rendition.__dict__, ensure_ascii=False).encode())
+            write_atomic(index, json.dumps(rendition.__dict__, ensure_ascii=False).encode(), durable=False)
             results[profile] = rendition
         return results

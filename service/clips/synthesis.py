@@ -78,6 +78,9 @@ class Synthesizer:
         self._openings = openings
         self._on_change = on_change
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synthesis")
+        # The unlock and lock clips are rendered side by side: most of the time goes to ffmpeg processes
+        # and numpy, which run in parallel on the two cores.
+        self._events = ThreadPoolExecutor(max_workers=len(LockEvent), thread_name_prefix="render")
 
     def submit(self, slogan_id: int) -> Future[None]:
         return self._executor.submit(self._run, slogan_id)
@@ -104,6 +107,7 @@ class Synthesizer:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        self._events.shutdown(wait=True)
 
     def _run(self, slogan_id: int) -> None:
         try:
@@ -202,23 +206,38 @@ class Synthesizer:
             body = self.maker.speak(spoken, language, engines)
         except TTSError as exc:
             return {t.clip_id: f"语音合成失败：{exc}" for t in targets}
-        results: dict[int, Rendition | str] = {}
-        for event in {t.event for t in targets}:
-            event_targets = [t for t in targets if t.event is event]
-            opening_text = normalize_text(self._openings[event], OPENING_LANGUAGE, lexicon)
-            try:
-                opening: Speech = self.maker.speak(opening_text, OPENING_LANGUAGE, engines)
-            except TTSError as exc:
-                results |= {t.clip_id: f"开场语合成失败：{exc}" for t in event_targets}
-                continue
-            renditions = self.maker.render(
-                opening=opening,
-                body=body,
-                spoken_text=opening_text + spoken,
-                profiles=[t.profile for t in event_targets],
+        events = {t.event for t in targets}
+        jobs = [
+            self._events.submit(
+                self._make_event, [t for t in targets if t.event is event], body, spoken, lexicon, engines
             )
-            results |= {t.clip_id: renditions[t.profile] for t in event_targets}
+            for event in events
+        ]
+        results: dict[int, Rendition | str] = {}
+        for job in jobs:
+            results |= job.result()
         return results
+
+    def _make_event(
+        self,
+        targets: list[_Target],
+        body: Speech,
+        spoken: str,
+        lexicon: dict[str, str],
+        engines: Sequence[TTSEngine] | None,
+    ) -> dict[int, Rendition | str]:
+        opening_text = normalize_text(self._openings[targets[0].event], OPENING_LANGUAGE, lexicon)
+        try:
+            opening: Speech = self.maker.speak(opening_text, OPENING_LANGUAGE, engines)
+        except TTSError as exc:
+            return {t.clip_id: f"开场语合成失败：{exc}" for t in targets}
+        renditions = self.maker.render(
+            opening=opening,
+            body=body,
+            spoken_text=opening_text + spoken,
+            profiles=[t.profile for t in targets],
+        )
+        return {t.clip_id: renditions[t.profile] for t in targets}
 
 
 def _apply(clip: Clip, result: Rendition | str) -> None:

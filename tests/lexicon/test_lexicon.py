@@ -7,7 +7,6 @@ from service.db import make_engine
 from service.lexicon.service import load_lexicon
 from service.migrate import upgrade
 from service.tts.normalize import DEFAULT_LEXICON
-
 from tests.helpers import approved_slogan
 
 
