@@ -88,7 +88,7 @@ def _snapshot(zones: list[tuple[ZoneInfo, shapely.Geometry]], campaigns: list[Co
     slogans = {}
     for i in range(200):
         clips = {
-            (e, "mp3"): ClipInfo(i * 2 + n, f"/v1/audio/{i}.mp3", "0" * 64, 5000, "mp3")
+            (e, "mp3-16k"): ClipInfo(i * 2 + n, f"/v1/audio/{i}.mp3", "0" * 64, 5000, "mp3", "mp3-16k")
             for n, e in enumerate(("unlock", "lock"))
         }
         slogans[i] = PlayableSlogan(i, f"s{i}", None, None, clips, ("zh-CN", "ug", "kk")[i % 3])

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from service.audio.views import router as profiles
 from service.audit.views import router as audit
 from service.auth.views import router as keys
 from service.campaigns.views import router as campaigns
@@ -12,6 +13,8 @@ from service.errors import error_responses
 from service.events.views import router as events
 from service.fleets.views import router as fleets
 from service.health.views import router as health
+from service.lexicon.views import router as lexicon
+from service.preview.views import router as preview
 from service.slogans.views import router as slogans
 from service.stats.views import router as stats
 from service.zones.views import router as zones
@@ -29,5 +32,10 @@ api_router.include_router(stats, prefix="/v1/stats", tags=["stats"], responses=K
 api_router.include_router(keys, prefix="/v1/keys", tags=["keys"], responses=KEYED)
 api_router.include_router(audit, prefix="/v1/audit", tags=["audit"], responses=KEYED)
 api_router.include_router(decisions, prefix="/v1/decisions", tags=["decisions"], responses=KEYED)
+api_router.include_router(lexicon, prefix="/v1/lexicon", tags=["speech"], responses=KEYED)
+api_router.include_router(profiles, prefix="/v1/profiles", tags=["speech"], responses=KEYED)
+api_router.include_router(
+    preview, prefix="/v1/preview", tags=["speech"], responses=error_responses(401, 403, 422, 503)
+)
 api_router.include_router(audio, prefix="/v1/audio", tags=["audio"], responses=error_responses(404))
 api_router.include_router(dashboard, prefix="/dashboard", include_in_schema=False)

@@ -65,24 +65,17 @@ def _keys_create(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from service.clips.models import LockEvent
-    from service.clips.synthesis import Synthesizer
+    from service.clips.synthesis import build_synthesizer
     from service.db import make_engine
     from service.demo.service import load_demo
     from service.migrate import upgrade
-    from service.tts.chain import build_engines
 
     settings = get_settings()
     settings.clips_dir.mkdir(parents=True, exist_ok=True)
     url = settings.effective_database_url
     upgrade(url)
     engine = make_engine(url)
-    synthesizer = Synthesizer(
-        db=engine,
-        engines=build_engines(settings),
-        clips_dir=settings.clips_dir,
-        openings={LockEvent.unlock: settings.unlock_opening, LockEvent.lock: settings.lock_opening},
-    )
+    synthesizer = build_synthesizer(settings, engine)
     try:
         keys = load_demo(db=engine, synthesizer=synthesizer)
     finally:
@@ -130,7 +123,94 @@ def _simulate(args: argparse.Namespace) -> None:
     )
 
 
+def _lexicon() -> dict[str, str]:
+    """The admins' lexicon from the database; the built-in one where there is no database yet."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlmodel import Session
+
+    from service.db import make_engine
+    from service.lexicon.service import load_lexicon
+    from service.tts.normalize import DEFAULT_LEXICON
+
+    engine = make_engine(get_settings().effective_database_url)
+    try:
+        with Session(engine) as session:
+            return load_lexicon(session=session)
+    except SQLAlchemyError:
+        return DEFAULT_LEXICON
+    finally:
+        engine.dispose()
+
+
+def _normalize(args: argparse.Namespace) -> None:
+    from service.tts.normalize import normalize_text
+
+    print(normalize_text(args.text, args.language, _lexicon()))
+
+
+def _engines(name: str | None):  # type: ignore[no-untyped-def]
+    from service.tts.chain import build_engines
+
+    settings = get_settings()
+    return build_engines(settings.model_copy(update={"tts_engines": [name]}) if name else settings)
+
+
+def _synth(args: argparse.Namespace) -> None:
+    import shutil
+
+    from service.clips.storage import clip_path
+    from service.clips.synthesis import build_synthesizer
+    from service.db import make_engine
+    from service.tts.base import TTSError
+
+    settings = get_settings()
+    db = make_engine(settings.effective_database_url)
+    synthesizer = build_synthesizer(settings, db)
+    synthesizer.maker.engines = _engines(args.engine)
+    try:
+        result = synthesizer.make_one(
+            text=args.text,
+            language=args.language,
+            event=args.event,
+            profile=args.profile,
+            lexicon=_lexicon(),
+        )
+    except TTSError as exc:
+        sys.exit(f"error: {exc}")
+    finally:
+        synthesizer.shutdown()
+        db.dispose()
+    if isinstance(result, str):
+        sys.exit(f"error: {result}")
+    shutil.copyfile(clip_path(settings.clips_dir, result.sha256, result.format), args.output)
+    print(f"{args.output}: {result.profile}, {result.duration_ms} ms, {result.engine} {result.voice}")
+    print(result.spoken_text)
+
+
+def _resynthesize(args: argparse.Namespace) -> None:
+    from service.clips.synthesis import build_synthesizer
+    from service.db import make_engine
+    from service.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    db = make_engine(settings.effective_database_url)
+    synthesizer = build_synthesizer(settings, db)
+    [engine] = _engines(args.engine or settings.tts_engines[0])
+    try:
+        remade, kept = synthesizer.resynthesize(engine)
+    finally:
+        synthesizer.shutdown()
+        db.dispose()
+    print(f"remade with {engine.name}: {remade} slogans; kept as they were ({engine.name} failed): {kept}")
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from service.audio.profiles import DEFAULT_PROFILE, PROFILES
+    from service.clips.models import LockEvent
+    from service.slogans.models import LANGUAGES
+
     parser = argparse.ArgumentParser(prog="ebike-voice", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -154,6 +234,25 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--zones", type=int, default=65, help="how many of the stored zones riders use")
     sim.add_argument("--seed", type=int, default=1)
     sim.set_defaults(func=_simulate)
+    normalize = commands.add_parser("normalize", help="print what will be spoken for TEXT")
+    normalize.add_argument("text")
+    normalize.add_argument("--language", default="zh-CN", choices=LANGUAGES)
+    normalize.set_defaults(func=_normalize)
+
+    synth = commands.add_parser("synth", help="speak TEXT into one clip file")
+    synth.add_argument("text")
+    synth.add_argument("-o", "--output", required=True, help="the file to write")
+    synth.add_argument("--language", default="zh-CN", choices=LANGUAGES)
+    synth.add_argument("--engine", choices=["edge", "espeak"], help="default: the configured chain")
+    synth.add_argument("--profile", default=DEFAULT_PROFILE, choices=list(PROFILES))
+    synth.add_argument("--event", choices=[e.value for e in LockEvent], help="open with this event's line")
+    synth.set_defaults(func=_synth)
+
+    resynth = commands.add_parser(
+        "resynthesize", help="remake with the better engine the clips a fallback engine made"
+    )
+    resynth.add_argument("--engine", choices=["edge", "espeak"], help="default: the first configured")
+    resynth.set_defaults(func=_resynthesize)
 
     keys = commands.add_parser("keys", help="manage API keys").add_subparsers(
         dest="keys_command", required=True

@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     edge_wss_url: str | None = None
     edge_connect_timeout_s: float = 3.0
     edge_deadline_s: float = 15.0
+    # Retries on HTTP 429/503 and "no audio", waiting backoff, 2x backoff, ... (all within the deadline).
+    edge_retries: int = 2
+    edge_retry_backoff_s: float = 0.5
+    edge_max_concurrent: int = 2
+    # After this many failed syntheses in a row edge-tts is skipped for the cool-down, then tried once.
+    edge_breaker_failures: int = 5
+    edge_breaker_cooldown_s: float = 60.0
+
+    # Integrated loudness (LUFS, EBU R128) every clip is brought to; sample peaks stay under -2 dBFS.
+    loudness_lufs: float = -18.0
 
     unlock_opening: str = "开锁成功！"
     lock_opening: str = "还车成功！"
@@ -74,6 +84,10 @@ class Settings(BaseSettings):
     @property
     def clips_dir(self) -> Path:
         return self.data_dir / "clips"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
 
     @property
     def effective_database_url(self) -> str:

@@ -9,15 +9,13 @@ from service.api import api_router
 from service.audit.service import install_audit
 from service.auth.ratelimit import RateLimiter
 from service.auth.service import LastUsed
-from service.clips.models import LockEvent
-from service.clips.synthesis import Synthesizer
+from service.clips.synthesis import build_synthesizer
 from service.config import Settings, get_settings
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.events.snapshot import SnapshotHolder
 from service.observability.middleware import RequestContext
-from service.tts.chain import build_engines
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,19 +27,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.clips_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
         snapshots = SnapshotHolder(engine, settings)
-        synthesizer = Synthesizer(
-            db=engine,
-            engines=build_engines(settings),
-            clips_dir=settings.clips_dir,
-            openings={LockEvent.unlock: settings.unlock_opening, LockEvent.lock: settings.lock_opening},
-            on_change=snapshots.invalidate,
-        )
+        synthesizer = build_synthesizer(settings, engine, on_change=snapshots.invalidate)
         app.state.settings = settings
         app.state.engine = engine
         app.state.snapshots = snapshots
         app.state.synthesizer = synthesizer
         app.state.last_used = LastUsed()
         app.state.event_rate = RateLimiter(settings.event_rate_per_key_s, settings.event_burst_per_key)
+        app.state.tts_engines = synthesizer.maker.engines
         synthesizer.resume_pending()
         try:
             yield

@@ -6,6 +6,7 @@ from service.campaigns.models import Campaign
 from service.clips.models import Clip
 from service.events.models import LockEventLog, SnapshotVersion
 from service.fleets.models import Bike, Fleet
+from service.lexicon.models import LexiconEntry
 from service.slogans.models import Slogan
 from service.zones.models import Zone
 
@@ -16,6 +17,7 @@ __all__ = [
     "Campaign",
     "Clip",
     "Fleet",
+    "LexiconEntry",
     "LockEventLog",
     "Slogan",
     "SnapshotVersion",

@@ -3,6 +3,7 @@ the real app with the real offline speech engine, and keys of each role."""
 
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from service.config import Settings
 from service.db import make_engine
 from service.main import create_app
 from service.migrate import upgrade
+from tests.tts.edge_server import EdgeServer
 
 PG_URL = os.environ.get("EBIKE_VOICE_TEST_POSTGRES_URL")
 
@@ -108,3 +110,19 @@ def fleet(client: TestClient, admin: dict[str, str]) -> str:
 @pytest.fixture
 def operator(client: TestClient, fleet: str) -> dict[str, str]:
     return make_key(client, Role.operator, fleet_ids=[fleet])
+
+
+@pytest.fixture
+def edge_server() -> Iterator[EdgeServer]:
+    """The local stand-in for edge-tts's service; see tests/tts/edge_server.py."""
+    with EdgeServer() as server:
+        yield server
+
+
+@pytest.fixture
+def dead_url() -> str:
+    """An edge-tts URL on a port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"ws://127.0.0.1:{port}/edge/v1?TrustedClientToken=test"

@@ -53,3 +53,14 @@ def feature(
 
 def collection(*features: dict[str, Any]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": list(features)}
+
+
+def operator_key(client: TestClient, fleet_ids: list[str]) -> dict[str, str]:
+    from sqlmodel import Session
+
+    from service.auth.models import Role
+    from service.auth.service import create_key
+
+    with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+        _, plain = create_key(session=session, role=Role.operator, name="test operator", fleet_ids=fleet_ids)
+    return {"Authorization": f"Bearer {plain}"}

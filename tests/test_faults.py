@@ -42,7 +42,7 @@ def test_disk_full_fails_the_clip_and_events_keep_using_the_clips_they_have(
     def disk_full(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("service.clips.synthesis.store_clip", disk_full)
+    monkeypatch.setattr("service.clips.maker.store_clip", disk_full)
     created = client.post("/v1/slogans", json={"text": "网恋交友谈钱的都是骗子。"}, headers=police).json()
     client.post(f"/v1/slogans/{created['id']}/approve", headers=admin)
     failed = wait_for_clips(client, created["id"], admin)

@@ -13,7 +13,7 @@ def test_healthz_answers_ok(client: TestClient) -> None:
 
 
 def test_readyz_checks_the_database(client: TestClient) -> None:
-    assert client.get("/readyz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "engines": {"espeak": "ok"}}
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_serve_creates_the_database_and_answers(tmp_path: Path, database_url: st
                 assert process.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, "server did not start in 30 s"
                 time.sleep(0.1)
-        assert response.json() == {"status": "ok"}
+        assert response.json() == {"status": "ok", "engines": {"espeak": "ok"}}
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"status": "ok"}
         if "postgresql" not in database_url:
             assert (tmp_path / "data" / "ebike-voice.db").is_file()

@@ -1,4 +1,5 @@
-"""Turns synthesized speech into the clips locks play: trimmed, 16 kHz mono, peak-normalized."""
+"""Turns synthesized speech into the clips locks play: trimmed, resampled to each device profile, brought to
+one loudness without clipping, encoded."""
 
 import hashlib
 import io
@@ -8,16 +9,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError
 from pydub.silence import detect_leading_silence
 
 from service.audio.ffmpeg import FFMPEG
+from service.audio.loudness import normalize_loudness
+from service.audio.profiles import ALWAYS_RENDERED, PROFILES, Profile
 
-FORMATS = ("mp3", "wav")
-SAMPLE_RATE = 16_000
-MP3_BITRATE = "32k"
-PEAK_DBFS = -1.0
+# Part of every synthesis cache key: bump it whenever a change here changes the bytes of a clip.
+PIPELINE_VERSION = "2"
+LOUDNESS_LUFS = -18.0  # what every clip is brought to (integrated loudness, EBU R128)
+PEAK_DBFS = -2.0  # sample peaks stay below this: room for MP3 decoders' overshoot (up to ~0.9 dB seen)
 MARGIN_MS = 50
 # Relative to the clip's peak, so quiet and loud engines trim alike.
 _SILENCE_BELOW_PEAK_DB = 40.0
@@ -33,32 +37,45 @@ class AudioError(Exception):
 @dataclass(frozen=True)
 class EncodedAudio:
     data: bytes
+    profile: str
     format: str
     media_type: str
     duration_ms: int
     sha256: str
 
 
-def render(segment: AudioSegment, formats: Iterable[str] = FORMATS) -> dict[str, EncodedAudio]:
-    formats = tuple(formats)
-    if unsupported := set(formats) - set(FORMATS):
-        raise ValueError(f"unsupported audio formats: {sorted(unsupported)}")
-    prepared = _prepare(segment)
-    duration_ms = len(prepared)
+def render(
+    segment: AudioSegment, profiles: Iterable[str] = ALWAYS_RENDERED, loudness_lufs: float = LOUDNESS_LUFS
+) -> dict[str, EncodedAudio]:
+    """One clip per profile, keyed by profile name. Each sample rate is prepared once."""
+    profiles = tuple(profiles)
+    if unknown := set(profiles) - set(PROFILES):
+        raise ValueError(f"unknown profiles: {sorted(unknown)}")
+    trimmed = _trim_checked(segment)
+    prepared: dict[int, AudioSegment] = {}
     encoded = {}
-    for fmt in formats:
-        if fmt == "wav":
-            data = prepared.export(io.BytesIO(), format="wav").getvalue()
-        else:
-            data = _encode_mp3(prepared)
-        encoded[fmt] = EncodedAudio(
-            data=data,
-            format=fmt,
-            media_type=_MEDIA_TYPES[fmt],
-            duration_ms=duration_ms,
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
+    for name in profiles:
+        profile = PROFILES[name]
+        if profile.sample_rate not in prepared:
+            prepared[profile.sample_rate] = _prepare(trimmed, profile.sample_rate, loudness_lufs)
+        encoded[name] = encode(prepared[profile.sample_rate], profile)
     return encoded
+
+
+def encode(prepared: AudioSegment, profile: Profile) -> EncodedAudio:
+    if profile.format == "wav":
+        data = prepared.export(io.BytesIO(), format="wav").getvalue()
+    else:
+        assert profile.bitrate is not None
+        data = _encode_mp3(prepared, profile.bitrate)
+    return EncodedAudio(
+        data=data,
+        profile=profile.name,
+        format=profile.format,
+        media_type=_MEDIA_TYPES[profile.format],
+        duration_ms=len(prepared),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
 def decode(data: bytes, format: str) -> AudioSegment:
@@ -80,14 +97,23 @@ def trim_silence(segment: AudioSegment) -> AudioSegment:
     return segment[start:end]
 
 
-def _prepare(segment: AudioSegment) -> AudioSegment:
-    trimmed = trim_silence(segment).set_channels(1).set_frame_rate(SAMPLE_RATE).set_sample_width(2)
+def _trim_checked(segment: AudioSegment) -> AudioSegment:
+    trimmed = trim_silence(segment).set_channels(1).set_sample_width(2)
     if len(trimmed) == 0 or trimmed.max_dBFS < _SILENT_PEAK_DBFS:
         raise AudioError("audio is empty or silent")
-    return trimmed.apply_gain(PEAK_DBFS - trimmed.max_dBFS)
+    return trimmed
 
 
-def _encode_mp3(segment: AudioSegment) -> bytes:
+def _prepare(trimmed: AudioSegment, sample_rate: int, loudness_lufs: float) -> AudioSegment:
+    resampled = trimmed.set_frame_rate(sample_rate)
+    samples = np.frombuffer(resampled.raw_data, dtype="<i2") / 32768.0
+    ceiling = 10 ** (PEAK_DBFS / 20)
+    normalized = normalize_loudness(samples, sample_rate, loudness_lufs, ceiling)
+    pcm = np.round(normalized * 32768.0).clip(-32768, 32767).astype("<i2")
+    return resampled._spawn(pcm.tobytes())
+
+
+def _encode_mp3(segment: AudioSegment, bitrate: str) -> bytes:
     # ffmpeg writes the LAME/Info header (encoder delay, padding, length) only into a seekable output,
     # and without it decoders add ~100 ms of silence: hence a file rather than a pipe.
     with tempfile.TemporaryDirectory(prefix="ebike-voice-") as tmp:
@@ -95,7 +121,7 @@ def _encode_mp3(segment: AudioSegment) -> bytes:
         command = [
             FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin",
             "-f", "s16le", "-ar", str(segment.frame_rate), "-ac", "1", "-i", "pipe:0",
-            "-c:a", "libmp3lame", "-b:a", MP3_BITRATE,
+            "-c:a", "libmp3lame", "-b:a", bitrate,
             # No ID3 tag and no version strings: the bytes depend only on the audio.
             "-id3v2_version", "0", "-map_metadata", "-1", "-fflags", "+bitexact",
             "-f", "mp3", str(output),

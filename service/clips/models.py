@@ -32,14 +32,15 @@ def clip_url(sha256: str, fmt: str) -> str:
 
 
 class Clip(SQLModel, table=True):
-    """One rendition of a slogan for one lock event: 「开锁成功！」 + slogan, as MP3 or WAV."""
+    """One rendition of a slogan for one lock event and one device profile: 「开锁成功！」 + slogan."""
 
-    __table_args__ = (UniqueConstraint("slogan_id", "event", "format"),)
+    __table_args__ = (UniqueConstraint("slogan_id", "event", "profile", name="uq_clip_slogan_event_profile"),)
 
     id: int | None = Field(default=None, primary_key=True)
     slogan_id: int = Field(foreign_key="slogan.id", index=True)
     event: LockEvent = Field(sa_type=str_enum(LockEvent))
-    format: ClipFormat = Field(sa_type=str_enum(ClipFormat))
+    profile: str = Field(max_length=20)  # service.audio.profiles
+    format: ClipFormat = Field(sa_type=str_enum(ClipFormat))  # the profile's container
     status: ClipStatus = Field(default=ClipStatus.pending, sa_type=str_enum(ClipStatus))
     spoken_text: str = ""
     sha256: str | None = Field(default=None, max_length=64, index=True)
@@ -54,6 +55,7 @@ class Clip(SQLModel, table=True):
 class ClipPublic(SQLModel):
     id: int
     event: LockEvent
+    profile: str
     format: ClipFormat
     status: ClipStatus
     spoken_text: str
@@ -71,6 +73,7 @@ class ClipPublic(SQLModel):
         return cls(
             id=clip.id,
             event=clip.event,
+            profile=clip.profile,
             format=clip.format,
             status=clip.status,
             spoken_text=clip.spoken_text,

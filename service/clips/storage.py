@@ -15,19 +15,24 @@ def clip_path(clips_dir: Path, sha256: str, fmt: str) -> Path:
 
 
 def store_clip(clips_dir: Path, sha256: str, fmt: str, data: bytes) -> Path:
-    """Write atomically (temp file, fsync, rename): a reader never sees half a clip."""
     path = clip_path(clips_dir, sha256, fmt)
-    if path.exists():
-        return path
+    if not path.exists():
+        write_atomic(path, data)
+    return path
+
+
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Temp file, fsync, rename: a reader never sees half a file, and a crash leaves no 0-byte one.
+    `durable=False` skips the fsync, for caches whose loss costs only a re-synthesis."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path

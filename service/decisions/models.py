@@ -4,7 +4,7 @@ from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
 from sqlmodel import SQLModel
 
-from service.clips.models import ClipFormat, LockEvent
+from service.clips.models import LockEvent
 from service.events.decision import Reason
 from service.events.models import ClipRef
 from service.timeutil import as_utc
@@ -17,7 +17,6 @@ class ExplainQuery(BaseModel):
     lon: float = PydanticField(ge=-180, le=180, allow_inf_nan=False)
     event: LockEvent = LockEvent.unlock
     at: datetime | None = PydanticField(default=None, description="default: now")
-    format: ClipFormat = ClipFormat.mp3
 
     @field_validator("at")
     @classmethod

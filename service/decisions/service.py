@@ -4,6 +4,7 @@ import random
 
 from sqlmodel import Session
 
+from service.audio.profiles import DEFAULT_PROFILE
 from service.decisions.models import (
     CampaignVerdict,
     ExplainedAnswer,
@@ -37,7 +38,7 @@ def explain_decision(
             zone=zone,
             at=at,
             last_slogan_id=state.last_slogan_id,
-            clip_format=query.format.value,
+            profile=snapshot.fleet_profiles.get(query.fleet_id, DEFAULT_PROFILE),
             plays_today=state.plays_today,
         ),
         rng,

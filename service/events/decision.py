@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from service.audio.profiles import DEFAULT_PROFILE
 from service.events.clock import Daypart, LocalMoment, QuietHours, TimeWindow, format_hhmm, local_moment
 from service.zones.geometry import ZoneIndex, ZoneInfo
 
@@ -36,6 +37,8 @@ class ClipInfo:
     sha256: str
     duration_ms: int
     format: str
+    profile: str
+    profile: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,7 @@ class PlayableSlogan:
     text: str
     valid_from: datetime | None
     valid_until: datetime | None
-    clips: Mapping[tuple[str, str], ClipInfo]  # (event, format) -> ready clip
+    clips: Mapping[tuple[str, str], ClipInfo]  # (event, profile) -> ready clip
     language: str = "zh-CN"
 
     def live_at(self, at: datetime) -> bool:
@@ -189,15 +192,15 @@ class Entry:
         ready: dict[str, tuple[Candidate, ...]] = {}
         timeless = all(s.valid_from is None and s.valid_until is None for s in slogans)
         if timeless and campaign.max_plays_per_bike_per_day is None:
-            for fmt in {f for s in slogans for e, f in s.clips if e == event}:
-                ready[fmt] = tuple(_shares(campaign, [s for s in slogans if (event, fmt) in s.clips]))
+            for profile in {p for s in slogans for e, p in s.clips if e == event}:
+                ready[profile] = tuple(_shares(campaign, [s for s in slogans if (event, profile) in s.clips]))
         return cls(campaign, slogans, ready)
 
     def playable(self, query: "EventQuery") -> Sequence[Candidate]:
-        ready = self.ready.get(query.clip_format)
+        ready = self.ready.get(query.profile)
         if ready is not None:
             return ready
-        key = (query.event, query.clip_format)
+        key = (query.event, query.profile)
         campaign, at, plays = self.campaign, query.at, query.plays_today
         live = [s for s in self.slogans if key in s.clips and s.live_at(at)]
         return _shares(campaign, [s for s in live if not campaign.capped(s.id, plays)])
@@ -255,6 +258,7 @@ class Snapshot:
     fleet_operators: Mapping[str, str]  # fleet id -> operator
     fleet_regions: Mapping[str, str] = field(default_factory=dict)  # fleet id -> its region, if any
     settings: DecisionSettings = DecisionSettings()
+    fleet_profiles: Mapping[str, str] = field(default_factory=dict)  # fleet id -> device profile
     entries: Mapping[str, tuple[Entry, ...]] = field(init=False)  # lock event -> every campaign for it
     index: Mapping[str, CampaignIndex] = field(init=False)  # lock event -> its campaigns by target
 
@@ -282,7 +286,8 @@ class EventQuery:
     zone: ZoneInfo | None
     at: datetime
     last_slogan_id: int | None
-    clip_format: str = "mp3"
+    # The fleet's device profile: only that rendition will do (a lock that plays 8 kHz WAV cannot play MP3).
+    profile: str = DEFAULT_PROFILE
     # slogan id -> plays to this bike on the local day
     plays_today: Mapping[int, int] = field(default_factory=dict)
 
@@ -371,7 +376,7 @@ def _decide(
         return Decision(zone_id, None, None, None, None, volume)
     chosen = pool[0] if len(pool) == 1 else rng.choices(pool, [c.weight for c in pool])[0]
     slogan = chosen.slogan
-    clip = slogan.clips[(query.event, query.clip_format)]
+    clip = slogan.clips[(query.event, query.profile)]
     return Decision(zone_id, chosen.campaign.id, slogan.id, slogan.text, clip, volume)
 
 
@@ -433,7 +438,7 @@ def explain(snapshot: Snapshot, query: EventQuery, rng: random.Random) -> Explan
     in_language = {c.campaign.id for c in after_language}
     best = raw[0].campaign.rank if raw else -1
     slogans_of = {entry.campaign.id: entry.slogans for entry in every}
-    key = (query.event, query.clip_format)
+    key = (query.event, query.profile)
     verdicts = []
     for campaign in snapshot.campaigns:
         reason = _rejection(campaign, query, where)

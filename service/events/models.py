@@ -33,6 +33,7 @@ class ClipRef(SQLModel):
     sha256: str
     duration_ms: int
     format: ClipFormat
+    profile: str
 
 
 class EventResult(SQLModel):

@@ -5,6 +5,7 @@ import random
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from service.audio.profiles import DEFAULT_PROFILE
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus, clip_url
 from service.errors import Conflict, Forbidden, Invalid
@@ -43,6 +44,7 @@ def record_event(
             at=event_in.occurred_at,
             last_slogan_id=bike_state.last_slogan_id,
             plays_today=bike_state.plays_today,
+            profile=snapshot.fleet_profiles.get(event_in.fleet_id, DEFAULT_PROFILE),
         ),
         rng,
     )
@@ -98,7 +100,12 @@ def _replay(session: Session, row: LockEventLog, event_in: EventIn) -> EventResu
     if clip is not None and clip.status is ClipStatus.ready and clip.sha256 and clip.duration_ms is not None:
         assert clip.id is not None
         info = ClipInfo(
-            clip.id, clip_url(clip.sha256, clip.format), clip.sha256, clip.duration_ms, clip.format
+            clip.id,
+            clip_url(clip.sha256, clip.format),
+            clip.sha256,
+            clip.duration_ms,
+            clip.format,
+            clip.profile,
         )
     decision = Decision(
         zone_id=row.zone_id,

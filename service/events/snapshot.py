@@ -69,8 +69,13 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
     ready = select(Clip).where(Clip.status == ClipStatus.ready)
     for clip in session.exec(ready):
         assert clip.id is not None and clip.sha256 is not None and clip.duration_ms is not None
-        clips[clip.slogan_id][(clip.event.value, clip.format.value)] = ClipInfo(
-            clip.id, clip_url(clip.sha256, clip.format), clip.sha256, clip.duration_ms, clip.format.value
+        clips[clip.slogan_id][(clip.event.value, clip.profile)] = ClipInfo(
+            clip.id,
+            clip_url(clip.sha256, clip.format),
+            clip.sha256,
+            clip.duration_ms,
+            clip.format.value,
+            clip.profile,
         )
     slogans = {
         s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id], s.language)
@@ -113,6 +118,7 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
         {f.id: f.operator for f in fleets},
         {f.id: f.region for f in fleets if f.region},
         decision_settings(settings),
+        {f.id: f.profile for f in fleets},
     )
 
 

@@ -1,8 +1,10 @@
 from datetime import date, datetime
 
+from pydantic import field_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
+from service.audio.profiles import DEFAULT_PROFILE, PROFILES
 from service.timeutil import UTCDateTime, utcnow
 
 
@@ -12,10 +14,17 @@ class FleetBase(SQLModel):
     operator: str = Field(min_length=1, max_length=200)
     # The county or district the fleet serves: region-targeted campaigns reach its bikes outside zones.
     region: str | None = Field(default=None, max_length=100)
+    # The device profile its locks play (GET /v1/profiles); the event answer gives this rendition.
+    profile: str = Field(default=DEFAULT_PROFILE, max_length=20)
 
 
 class FleetCreate(FleetBase):
-    pass
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str) -> str:
+        if value not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+        return value
 
 
 class Fleet(FleetBase, table=True):

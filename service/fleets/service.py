@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey, Role
+from service.clips.synthesis import ensure_profile_clips, profiles_in_use
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.events.snapshot import bump_version
 from service.fleets.models import Bike, BikeImportResult, Fleet, FleetCreate
@@ -18,7 +19,11 @@ def create_fleet(*, session: Session, fleet_in: FleetCreate) -> Fleet:
     if session.get(Fleet, fleet_in.id) is not None:
         raise Conflict(f"fleet {fleet_in.id!r} already exists")
     fleet = Fleet.model_validate(fleet_in)
+    new_profile = fleet.profile not in profiles_in_use(session)
     session.add(fleet)
+    if new_profile:
+        session.flush()
+        ensure_profile_clips(session=session)
     bump_version(session)
     session.commit()
     session.refresh(fleet)
@@ -45,7 +50,18 @@ def parse_bike_csv(data: bytes) -> list[str]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Invalid("the CSV is not UTF-8 text") from None
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="" lets the csv module handle line ends itself, quoted ones included.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        bike_ids = _read_bike_ids(reader)
+    except csv.Error as exc:
+        raise Invalid(f"line {reader.line_num}: not valid CSV ({exc})") from None
+    if not bike_ids:
+        raise Invalid("the CSV lists no bikes")
+    return list(bike_ids)
+
+
+def _read_bike_ids(reader: "csv.DictReader[str]") -> dict[str, int]:
     if not reader.fieldnames or "bike_id" not in [f.strip() for f in reader.fieldnames]:
         raise Invalid("the CSV needs a header row with a bike_id column")
     reader.fieldnames = [f.strip() for f in reader.fieldnames]
@@ -60,9 +76,7 @@ def parse_bike_csv(data: bytes) -> list[str]:
         bike_ids[bike_id] = line
         if len(bike_ids) > MAX_BIKES_PER_IMPORT:
             raise Invalid(f"at most {MAX_BIKES_PER_IMPORT} bikes per import")
-    if not bike_ids:
-        raise Invalid("the CSV lists no bikes")
-    return list(bike_ids)
+    return bike_ids
 
 
 def import_bikes(*, session: Session, fleet: Fleet, data: bytes) -> BikeImportResult:

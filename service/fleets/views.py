@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from service.auth.deps import AdminKey, CurrentKey
-from service.db import SessionDep
+from service.db import MAX_INT_ID, SessionDep
 from service.fleets import service
 from service.fleets.models import BikeImportResult, BikePublic, Fleet, FleetCreate, FleetPublic
 
@@ -16,6 +16,8 @@ def create_fleet(
     fleet_in: FleetCreate, session: SessionDep, _admin: AdminKey, request: Request
 ) -> FleetPublic:
     fleet = service.create_fleet(session=session, fleet_in=fleet_in)
+    # A profile no fleet used before: its renditions of every approved slogan are made in the background.
+    request.app.state.synthesizer.resume_pending()
     request.app.state.snapshots.invalidate()
     return FleetPublic.model_validate(fleet)
 
@@ -47,7 +49,7 @@ def list_bikes(
     session: SessionDep,
     fleet: VisibleFleet,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT_ID)] = 0,
 ) -> list[BikePublic]:
     """The fleet's bikes with the zone each was last seen in and when."""
     bikes = service.list_bikes(session=session, fleet=fleet, limit=limit, offset=offset)

@@ -14,6 +14,12 @@ class Health(SQLModel):
     status: str
 
 
+class Readiness(Health):
+    # Per speech engine: "ok", or its circuit breaker's state ("closed", "open", "half-open"). An open
+    # circuit does not make the service unready: clips are then made by the fallback engine.
+    engines: dict[str, str]
+
+
 @router.get("/healthz", response_model=Health)
 async def healthz() -> Health:
     """Liveness: answers without touching the database or any engine."""
@@ -26,11 +32,16 @@ def metrics() -> PlainTextResponse:
     return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-def readyz(request: Request) -> Health | JSONResponse:
+@router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+def readyz(request: Request) -> Readiness | JSONResponse:
+    engines = {engine.name: engine.status() for engine in request.app.state.tts_engines}
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        return JSONResponse({"status": "database unavailable"}, status_code=503, headers={"Retry-After": "5"})
-    return Health(status="ok")
+        return JSONResponse(
+            {"status": "database unavailable", "engines": engines},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+    return Readiness(status="ok", engines=engines)

@@ -27,3 +27,7 @@ class TTSEngine(Protocol):
     def synthesize(self, text: str, language: str) -> SpeechAudio:
         """Speak `text` (already normalized). Blocking and thread-safe; raises TTSError on any failure."""
         ...
+
+    def status(self) -> str:
+        """For /readyz: "ok", or the state of the engine's circuit breaker ("closed", "open", ...)."""
+        ...

@@ -4,6 +4,7 @@ import logging
 
 from service.config import Settings
 from service.tts.base import SpeechAudio, TTSEngine, TTSError
+from service.tts.breaker import CircuitBreaker
 from service.tts.edge import EdgeEngine
 from service.tts.espeak import EspeakEngine
 
@@ -21,6 +22,14 @@ def build_engines(settings: Settings) -> list[TTSEngine]:
                     wss_url=settings.edge_wss_url,
                     connect_timeout_s=settings.edge_connect_timeout_s,
                     deadline_s=settings.edge_deadline_s,
+                    retries=settings.edge_retries,
+                    retry_backoff_s=settings.edge_retry_backoff_s,
+                    max_concurrent=settings.edge_max_concurrent,
+                    breaker=CircuitBreaker(
+                        "edge-tts",
+                        failure_threshold=settings.edge_breaker_failures,
+                        cooldown_s=settings.edge_breaker_cooldown_s,
+                    ),
                 )
             )
         elif name == "espeak":

@@ -128,6 +128,9 @@ class EspeakEngine:
     def voice_for(self, language: str) -> str | None:
         return _VOICES.get(language)
 
+    def status(self) -> str:
+        return "ok"  # embedded: nothing to break down
+
     def synthesize(self, text: str, language: str) -> SpeechAudio:
         voice = self.voice_for(language)
         if voice is None:

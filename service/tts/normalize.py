@@ -1,14 +1,16 @@
 """What is actually spoken: slogans as written, rewritten so both engines read numbers and acronyms right."""
 
 import re
+from collections.abc import Mapping
 
 import cn2an
 
 # Latin words as they should be spoken in Chinese, keyed by lower-case spelling (matched case-insensitively
 # as whole words). eSpeak's cmn voice spells upper-case Latin words letter by letter in English ("APP" →
 # "A P P", the way Chinese speakers say it), but reads lower- or mixed-case ones as English words ("app"
-# → /æp/) and a lone spaced letter "A" as the article. Meant to become admin-editable.
-LEXICON: dict[str, str] = {
+# → /æp/) and a lone spaced letter "A" as the article. Admins edit the lexicon through /v1/lexicon (the
+# lexicon_entry table, seeded with these); this default serves where there is no database.
+DEFAULT_LEXICON: dict[str, str] = {
     "app": "APP",
     "qq": "QQ",
     "atm": "ATM",
@@ -32,12 +34,12 @@ _PERCENT = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*[%％]")
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
-def normalize_text(text: str, language: str) -> str:
+def normalize_text(text: str, language: str, lexicon: Mapping[str, str] = DEFAULT_LEXICON) -> str:
     text = " ".join(text.split())
     if language != "zh-CN":
         return text
     text = text.translate(_FULL_WIDTH_ALNUM)
-    text = _LATIN_WORD.sub(lambda m: LEXICON.get(m[0].lower(), m[0]), text)
+    text = _LATIN_WORD.sub(lambda m: lexicon.get(m[0].lower(), m[0]), text)
     text = _PERCENT.sub(lambda m: "百分之" + cn2an.an2cn(m[1], "low"), text)
     text = _NUMBER.sub(_speak_number, text)
     return text.translate(_HALF_TO_FULL_PUNCTUATION)

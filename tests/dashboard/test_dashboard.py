@@ -14,12 +14,10 @@ import httpx
 import pytest
 import uvicorn
 
-from service.clips.models import LockEvent
-from service.clips.synthesis import Synthesizer
+from service.clips.synthesis import build_synthesizer
 from service.config import Settings
 from service.demo.service import DemoKeys, load_demo
 from service.main import create_app
-from service.tts.chain import build_engines
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "data" / "dashboard.png"
@@ -39,12 +37,7 @@ def live(settings: Settings) -> Iterator[tuple[str, DemoKeys]]:
     while not server.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
-    synthesizer = Synthesizer(
-        db=app.state.engine,
-        engines=build_engines(settings),
-        clips_dir=settings.clips_dir,
-        openings={LockEvent.unlock: "开锁成功！", LockEvent.lock: "还车成功！"},
-    )
+    synthesizer = build_synthesizer(settings, app.state.engine)
     try:
         keys = load_demo(db=app.state.engine, synthesizer=synthesizer, ride_days=2)
     finally:

@@ -3,22 +3,16 @@ from collections import Counter
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from service.clips.models import Clip, ClipStatus, LockEvent
-from service.clips.synthesis import Synthesizer
+from service.clips.models import Clip, ClipStatus
+from service.clips.synthesis import build_synthesizer
 from service.config import Settings
 from service.demo.service import load_demo
 from service.fleets.models import Bike
-from service.tts.chain import build_engines
 
 
 def test_demo_loads_a_county_that_plays_and_reports(client: TestClient, settings: Settings) -> None:
     db = client.app.state.engine  # type: ignore[attr-defined]
-    synthesizer = Synthesizer(
-        db=db,
-        engines=build_engines(settings),
-        clips_dir=settings.clips_dir,
-        openings={LockEvent.unlock: "开锁成功！", LockEvent.lock: "还车成功！"},
-    )
+    synthesizer = build_synthesizer(settings, db)
     try:
         keys = load_demo(db=db, synthesizer=synthesizer, ride_days=2)
         again = load_demo(db=db, synthesizer=synthesizer, ride_days=2)  # a second `make run` must work too

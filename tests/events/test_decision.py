@@ -21,8 +21,8 @@ STATION = ZoneInfo("z2", "汽车站", "station")
 
 def slogan(slogan_id: int, **kwargs) -> PlayableSlogan:  # type: ignore[no-untyped-def]
     clips = {
-        (event, "mp3"): ClipInfo(
-            slogan_id * 10 + i, f"/v1/audio/{slogan_id}{event}.mp3", "0" * 64, 5000, "mp3"
+        (event, "mp3-16k"): ClipInfo(
+            slogan_id * 10 + i, f"/v1/audio/{slogan_id}{event}.mp3", "0" * 64, 5000, "mp3", "mp3-16k"
         )
         for i, event in enumerate(("unlock", "lock"))
     }

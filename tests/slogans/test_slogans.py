@@ -90,3 +90,27 @@ def test_uyghur_slogan_is_spoken_by_the_uyghur_voice(
     slogan = approved_slogan(client, police, admin, "ئالدامچىلىقتىن ساقلىنىڭ", language="ug")
     assert {c["voice"] for c in slogan["clips"]} == {"ug"}
     assert all(c["status"] == "ready" for c in slogan["clips"])
+
+
+def test_full_width_and_half_width_text_is_accepted(client: TestClient, police: dict[str, str]) -> None:
+    for text in (
+        "８月１５日起，转账超５０％需核实！",
+        "8月15日起,转账超50%需核实!",
+        "下载「国家反诈中心」APP。",
+    ):
+        response = client.post("/v1/slogans", json={"text": text}, headers=police)
+        assert response.status_code == 201, text
+
+
+def test_markup_and_invisible_characters_are_named(client: TestClient, police: dict[str, str]) -> None:
+    cases = {
+        '<break time="1s"/>网络汇款': "markup",
+        "网络&nbsp;汇款": "markup",
+        "网络\u202e汇款": "U+202E",
+        "网络\ufeff汇款": "U+FEFF",
+        "网络\u0000汇款": "U+0000",
+    }
+    for text, reason in cases.items():
+        response = client.post("/v1/slogans", json={"text": text}, headers=police)
+        assert response.status_code == 422, text
+        assert reason in str(response.json()["detail"]), text

@@ -16,7 +16,12 @@ from websockets.http11 import Request
 from service.audio.ffmpeg import FFMPEG
 from service.tts.espeak import EspeakEngine
 
-MODES = ("ok", "http403", "no_audio", "stall", "drop", "bad_audio")
+MODES = ("ok", "http403", "http429", "http503", "no_audio", "stall", "drop", "bad_audio")
+_HTTP_ERRORS = {
+    "http403": (403, "Forbidden"),
+    "http429": (429, "Too Many Requests"),
+    "http503": (503, "Busy"),
+}
 SPOKEN_TEXT = "开锁成功！宁边路派出所提醒您，网络刷单全是骗，盲目相信钱不见。"
 _CHUNK_BYTES = 4096
 
@@ -51,11 +56,17 @@ def _audio_frame(request_id: str, audio: bytes) -> bytes:
 
 
 class EdgeServer:
-    """Runs in a background thread with its own event loop. `mode` may be changed between requests."""
+    """Runs in a background thread with its own event loop. `mode` may be changed between requests;
+    `script` holds modes for the next requests, one each, before `mode` applies again. `delay_s` holds
+    each answer back; `max_active` records the most connections served at once."""
 
     def __init__(self, mode: str = "ok") -> None:
         self.mode = mode
+        self.script: list[str] = []
+        self.delay_s = 0.0
         self.requests = 0
+        self.active = 0
+        self.max_active = 0
         self.ssml: list[str] = []
         self.url = ""
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -90,19 +101,30 @@ class EdgeServer:
 
     def _process_request(self, connection: ServerConnection, _request: Request):
         self.requests += 1
-        if self.mode == "http403":
-            # websockets adds a Date header, which edge-tts uses to correct its clock before one retry.
-            return connection.respond(403, "Forbidden")
+        mode = self.script.pop(0) if self.script else self.mode
+        if mode in _HTTP_ERRORS:
+            # websockets adds a Date header, which edge-tts uses to correct its clock before one retry
+            # after a 403.
+            return connection.respond(*_HTTP_ERRORS[mode])
+        connection.mode = mode  # type: ignore[attr-defined]
         return None
 
     async def _handle(self, ws: ServerConnection) -> None:
-        mode = self.mode
+        self.active += 1
+        self.max_active = max(self.max_active, self.active)
+        try:
+            await self._answer(ws, ws.mode)  # type: ignore[attr-defined]
+        finally:
+            self.active -= 1
+
+    async def _answer(self, ws: ServerConnection, mode: str) -> None:
         await ws.recv()  # speech.config
         ssml = str(await ws.recv())
         self.ssml.append(ssml)
         if mode == "stall":
             await ws.wait_closed()
             return
+        await asyncio.sleep(self.delay_s)
         request_id = ssml.split("\r\n", 1)[0].removeprefix("X-RequestId:")
         await ws.send(_text_message(request_id, "turn.start", '{"context":{"serviceTag":"test"}}'))
         audio = b"\xff\x00not mp3" * 512 if mode == "bad_audio" else sample_mp3()

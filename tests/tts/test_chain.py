@@ -11,7 +11,13 @@ from tests.tts.edge_server import SPOKEN_TEXT
 
 
 def _settings(url: str, engines: str = "edge,espeak") -> Settings:
-    return Settings(tts_engines=engines, edge_wss_url=url, edge_connect_timeout_s=1.0, edge_deadline_s=2.0)
+    return Settings(
+        tts_engines=engines,
+        edge_wss_url=url,
+        edge_connect_timeout_s=1.0,
+        edge_deadline_s=2.0,
+        edge_retry_backoff_s=0.01,
+    )
 
 
 def test_build_engines_follows_the_configured_order():
@@ -61,7 +67,9 @@ def test_all_engines_failing_lists_every_reason(edge_server):
     edge_server.mode = "no_audio"
     engines = build_engines(_settings(edge_server.url))
 
-    with pytest.raises(TTSError, match=r"edge: edge-tts returned no audio; espeak: .*no audio"):
+    with pytest.raises(
+        TTSError, match=r"edge: edge-tts returned no audio \(after 3 attempts\); espeak: .*no audio"
+    ):
         synthesize_first(engines, "。", "zh-CN")
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from service.tts.normalize import LEXICON, normalize_text
+from service.tts.normalize import DEFAULT_LEXICON, normalize_text
 
 
 @pytest.mark.parametrize(
@@ -18,6 +18,11 @@ from service.tts.normalize import LEXICON, normalize_text
         ("30%的受害者", "百分之三十的受害者"),
         ("12.5％", "百分之十二点五"),
         ("１２０", "一二零"),
+        ("8月15日起", "八月十五日起"),
+        ("2024年8月15日", "二零二四年八月十五日"),
+        ("８月１５日", "八月十五日"),
+        ("５０％的人", "百分之五十的人"),
+        ("返利100%", "返利百分之一百"),
     ],
 )
 def test_numbers_are_read_the_way_people_say_them(text, spoken):
@@ -25,7 +30,7 @@ def test_numbers_are_read_the_way_people_say_them(text, spoken):
 
 
 def test_latin_words_come_from_the_lexicon_in_any_case():
-    assert LEXICON["app"] == "APP"
+    assert DEFAULT_LEXICON["app"] == "APP"
     assert normalize_text("下载国家反诈中心app", "zh-CN") == "下载国家反诈中心APP"
     assert normalize_text("国家反诈中心App", "zh-CN") == "国家反诈中心APP"
     assert normalize_text("登录Happy网", "zh-CN") == "登录Happy网"
@@ -35,6 +40,14 @@ def test_half_width_punctuation_becomes_full_width():
     assert normalize_text("开锁成功!刷单是骗局,别信(真的)?注意:小心;", "zh-CN") == (
         "开锁成功！刷单是骗局，别信（真的）？注意：小心；"
     )
+
+
+def test_full_width_punctuation_is_kept():
+    assert normalize_text("刷单？不！「返利」是骗局……", "zh-CN") == "刷单？不！「返利」是骗局……"
+
+
+def test_admin_lexicon_replaces_the_default():
+    assert normalize_text("连WiFi，装app", "zh-CN", {"wifi": "无线网"}) == "连无线网，装app"
 
 
 def test_whitespace_is_collapsed():

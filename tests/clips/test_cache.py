@@ -1,0 +1,113 @@
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import service.clips.maker
+from service.clips.maker import ClipMaker
+from service.tts.base import SpeechAudio
+from service.tts.espeak import EspeakEngine
+
+TEXT = "网络汇款需谨慎。"
+
+
+class CountingEspeak(EspeakEngine):
+    """The real offline engine, counting its syntheses (and slowed down, to make overlaps certain)."""
+
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.calls = 0
+        self._delay_s = delay_s
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str, language: str) -> SpeechAudio:
+        with self._lock:
+            self.calls += 1
+        time.sleep(self._delay_s)
+        return super().synthesize(text, language)
+
+
+def _maker(tmp_path: Path, engine: EspeakEngine, lufs: float = -18) -> ClipMaker:
+    return ClipMaker(
+        engines=[engine],
+        clips_dir=tmp_path / "clips",
+        cache_dir=tmp_path / "cache",
+        loudness_lufs=lufs,
+    )
+
+
+def _render(maker: ClipMaker, profile: str = "mp3-16k"):  # type: ignore[no-untyped-def]
+    body = maker.speak(TEXT, "zh-CN")
+    return maker.render(opening=None, body=body, spoken_text=TEXT, profiles=[profile])[profile]
+
+
+def test_the_same_request_never_synthesizes_or_renders_twice(tmp_path, monkeypatch):
+    engine = CountingEspeak()
+    maker = _maker(tmp_path, engine)
+    renders = []
+    real_render = service.clips.maker.render
+    monkeypatch.setattr(service.clips.maker, "render", lambda *a: renders.append(a) or real_render(*a))
+
+    first = _render(maker)
+    again = _render(maker)
+
+    assert first == again and engine.calls == 1 and len(renders) == 1
+    # Another profile reuses the speech; another text or loudness target does not hit the cache.
+    _render(maker, "wav-8k")
+    assert engine.calls == 1 and len(renders) == 2
+    maker.speak("网络贷款需要验证码就是诈骗。", "zh-CN")
+    assert engine.calls == 2
+    _render(_maker(tmp_path, engine, lufs=-16))
+    assert len(renders) == 3
+
+
+def test_concurrent_identical_requests_share_one_synthesis(tmp_path):
+    engine = CountingEspeak(delay_s=0.3)
+    maker = _maker(tmp_path, engine)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: _render(maker), range(4)))
+
+    assert engine.calls == 1
+    assert len({r.sha256 for r in results}) == 1
+
+
+def test_preview_returns_a_playable_clip_and_is_cached(
+    client: TestClient, police: dict[str, str], monkeypatch
+) -> None:
+    request = {"text": "陌生链接不要点。", "language": "zh-CN", "event": "unlock", "profile": "wav-8k"}
+    response = client.post("/v1/preview", json=request, headers=police)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["spoken_text"] == "开锁成功！陌生链接不要点。"
+    assert (body["profile"], body["format"], body["engine"]) == ("wav-8k", "wav", "espeak")
+    audio = client.get(body["url"])
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
+    monkeypatch.setattr(EspeakEngine, "synthesize", lambda *_: pytest.fail("synthesized again"))
+    assert client.post("/v1/preview", json=request, headers=police).json() == body
+    # Nothing was saved as a slogan.
+    assert client.get("/v1/slogans", headers=police).json() == []
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        {"text": "<speak>转账</speak>"},
+        {"text": "网络\u200b汇款"},
+        {"text": "网络汇款需谨慎。", "profile": "ogg"},
+        {"text": "网络汇款需谨慎。", "language": "fr"},
+        {"text": "网络汇款需谨慎。", "event": "park"},
+    ],
+)
+def test_preview_refuses_bad_input(client: TestClient, police: dict[str, str], request_body) -> None:
+    response = client.post("/v1/preview", json=request_body, headers=police)
+
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_preview_is_for_police_and_admins(client: TestClient, operator: dict[str, str]) -> None:
+    assert client.post("/v1/preview", json={"text": TEXT}, headers=operator).status_code == 403
