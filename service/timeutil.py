@@ -10,11 +10,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
 def as_utc(value: datetime) -> datetime:
-    """A naive datetime from a client is taken as UTC; an aware one is converted."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    """A naive datetime from a client is taken as UTC; an aware one is converted. Times outside the years
+    2000-2099 are refused (ValueError): they are typing errors, and some overflow when converted."""
+    try:
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time out of range: use a date in the years 2000 to 2099") from None
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("time out of range: use a date in the years 2000 to 2099")
+    return value
 
 
 class UTCDateTime(TypeDecorator[datetime]):

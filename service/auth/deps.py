@@ -34,13 +34,17 @@ def current_key(
 CurrentKey = Annotated[ApiKey, Depends(current_key)]
 
 
+def _article(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
 def require(*roles: Role):  # type: ignore[no-untyped-def]
     allowed = set(roles)
 
     def check(api_key: CurrentKey) -> ApiKey:
         if api_key.role not in allowed:
             names = " or ".join(sorted(r.value for r in allowed))
-            raise Forbidden(f"this needs a {names} key; yours is a {api_key.role.value} key")
+            raise Forbidden(f"this needs {_article(names)} key; yours is {_article(api_key.role.value)} key")
         return api_key
 
     return check

@@ -24,6 +24,7 @@ from pydub import AudioSegment
 from service.audio.pipeline import PIPELINE_VERSION, AudioError, decode, render, trim_silence
 from service.audio.quality import QualityError, check_clip
 from service.clips.storage import clip_path, store_clip, write_atomic
+from service.observability.metrics import SYNTHESES
 from service.tts.base import TTSEngine, TTSError
 
 log = logging.getLogger(__name__)
@@ -114,12 +115,16 @@ class ClipMaker:
             if speech.path.is_file():
                 return speech
             try:
-                return self._flights.run(
+                made = self._flights.run(
                     key, lambda e=engine, s=speech: self._synthesize(e, s, text, language)
                 )
             except TTSError as exc:
+                SYNTHESES.labels(engine.name, "failed").inc()
                 log.warning("TTS engine %s failed for %s: %s", engine.name, language, exc)
                 reasons.append(f"{engine.name}: {exc}")
+            else:
+                SYNTHESES.labels(engine.name, "ok").inc()
+                return made
         if not reasons:
             raise TTSError(f"no TTS engine speaks {language!r}")
         raise TTSError("all TTS engines failed (" + "; ".join(reasons) + ")")

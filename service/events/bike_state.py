@@ -51,8 +51,9 @@ def remember_event(
     if bike is None:
         bike = Bike(fleet_id=fleet_id, bike_id=bike_id)
         session.add(bike)
-    bike.last_zone_id = zone_id
-    bike.last_seen_at = at
+    if bike.last_seen_at is None or at >= bike.last_seen_at:  # a late upload does not move the bike back
+        bike.last_zone_id = zone_id
+        bike.last_seen_at = at
     if slogan_id is not None:
         bike.last_slogan_id = slogan_id
         # A late event from an earlier day leaves today's counters alone.

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
@@ -9,6 +9,8 @@ from service.clips.models import ClipFormat, LockEvent
 from service.db import str_enum
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
+# How far ahead of the server's clock a lock's clock may run.
+MAX_CLOCK_AHEAD = timedelta(minutes=15)
 _ID = r"^[A-Za-z0-9._:@-]+$"
 
 
@@ -24,7 +26,13 @@ class EventIn(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        return as_utc(value)
+        value = as_utc(value)
+        if value > utcnow() + MAX_CLOCK_AHEAD:
+            # A lock's clock far ahead would move the bike's day forward and reset its daily caps.
+            raise ValueError(
+                f"occurred_at is more than {MAX_CLOCK_AHEAD.seconds // 60} minutes in the future"
+            )
+        return value
 
 
 class ClipRef(SQLModel):

@@ -52,7 +52,7 @@ def check_may_edit(*, slogan: Slogan, api_key: ApiKey) -> None:
         raise Forbidden("police keys act only on their own issuer's slogans")
 
 
-def update_slogan(*, session: Session, slogan: Slogan, slogan_in: SloganUpdate) -> Slogan:
+def update_slogan(*, session: Session, slogan: Slogan, slogan_in: SloganUpdate, editor: ApiKey) -> Slogan:
     if slogan.status not in (SloganStatus.pending, SloganStatus.approved):
         raise Conflict(f"slogan {slogan.id} is {slogan.status.value} and can no longer be edited")
     changes = slogan_in.model_dump(exclude_unset=True)
@@ -71,6 +71,7 @@ def update_slogan(*, session: Session, slogan: Slogan, slogan_in: SloganUpdate) 
         # New words need a new review and new clips: until then the slogan is not served.
         slogan.status = SloganStatus.pending
         slogan.reviewed_at = None
+        slogan.created_by = editor.id  # whoever wrote these words may not approve them
         for clip in session.exec(select(Clip).where(Clip.slogan_id == slogan.id)):
             clip.status = ClipStatus.pending
             session.add(clip)

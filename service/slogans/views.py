@@ -45,7 +45,7 @@ def update_slogan(
 ) -> SloganPublic:
     """Change the text (back to review), category or validity window of a slogan."""
     service.check_may_edit(slogan=slogan, api_key=api_key)
-    slogan = service.update_slogan(session=session, slogan=slogan, slogan_in=slogan_in)
+    slogan = service.update_slogan(session=session, slogan=slogan, slogan_in=slogan_in, editor=api_key)
     request.app.state.snapshots.invalidate()
     return service.slogan_public(session=session, slogan=slogan)
 

@@ -19,8 +19,11 @@ def get_coverage(
     session: SessionDep, _admin: AdminKey, since: datetime | None = None, until: datetime | None = None
 ) -> Coverage:
     """Plays per zone in [since, until); by default the last 30 days. Naive times are UTC."""
-    until = as_utc(until) if until else utcnow()
-    since = as_utc(since) if since else until - DEFAULT_PERIOD
+    try:
+        until = as_utc(until) if until else utcnow()
+        since = as_utc(since) if since else until - DEFAULT_PERIOD
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
     if since >= until:
         raise Invalid("since must be before until")
     return service.coverage(session=session, since=since, until=until)

@@ -15,8 +15,9 @@ from service.main import create_app
 from tests.helpers import approved_slogan, collection, feature, square
 
 LON, LAT = 89.18, 44.0
-# Sunday 2026-11-29 08:00 in Shanghai is 00:00 UTC.
-MORNING = datetime(2026, 11, 29, 0, 0, tzinfo=UTC)
+# A Sunday one to two weeks ago, 08:00 in Shanghai (00:00 UTC): in the past, as lock events must be.
+_TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+MORNING = _TODAY - timedelta(days=(_TODAY.weekday() + 1) % 7 + 7)
 
 
 def post_event(
@@ -190,7 +191,7 @@ def test_explain_says_why_and_logs_nothing(
     assert body["answer"]["slogan_id"] in three_slogans[:2]
     assert body["answer"]["volume"] == 1
     assert body["zone"]["id"] == "home" and body["region"] == "吉木萨尔县"
-    assert body["local_time"] == "2026-11-29 08:00" and body["timezone"] == "Asia/Shanghai"
+    assert body["local_time"] == f"{MORNING:%Y-%m-%d} 08:00" and body["timezone"] == "Asia/Shanghai"
     verdicts = {v["name"]: v for v in body["campaigns"]}
     assert verdicts["全域"]["plays"] and verdicts["全域"]["probability"] == pytest.approx(1.0)
     assert {s["probability"] for s in verdicts["全域"]["slogans"]} == {0.5}
