@@ -85,3 +85,65 @@ def test_clip_path_tricks_are_404(client: TestClient) -> None:
         "a" * 64 + ".mp3/../x",
     ):
         assert client.get(f"/v1/audio/{name}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/slogans", {"text": "网络汇款需谨慎。", "valid_from": "0001-01-01T00:00:00+08:00"}),
+        ("/v1/slogans", {"text": "网络汇款需谨慎。", "valid_until": "9999-12-31T23:59:59-08:00"}),
+        ("/v1/slogans", {"text": "！！！"}),
+        ("/v1/slogans", {"text": "网络\u200d刷单"}),
+        ("/v1/slogans", {"text": "网络汇款需谨慎。", "category": "<script>x</script>"}),
+        ("/v1/slogans", {"text": "网络汇款需谨慎。", "category": "刷单\u202e"}),
+        ("/v1/campaigns", {"name": "c", "slogan_ids": [1], "starts_at": "0001-01-01T00:00:00+08:00"}),
+        ("/v1/campaigns", {"name": "c\u202e", "slogan_ids": [1]}),
+        ("/v1/fleets", {"id": "a/b", "name": "x", "operator": "y"}),
+        ("/v1/fleets", {"id": "   ", "name": "x", "operator": "y"}),
+        ("/v1/fleets", {"id": "ok", "name": " ", "operator": "y"}),
+        ("/v1/zones/import", collection(feature("z", square(89.18, 44.0), kind="k" * 50))),
+        ("/v1/zones/import", collection(feature("z", square(89.18, 44.0), name="<b>小区</b>"))),
+    ],
+)
+def test_reported_bad_inputs_are_422(
+    client: TestClient, admin: dict[str, str], path: str, body: dict[str, Any]
+) -> None:
+    before = _counts(client)
+    response = client.post(path, json=body, headers=admin if path != "/v1/slogans" else {**admin})
+    assert response.status_code == 422, response.text
+    assert _counts(client) == before
+
+
+def test_non_finite_numbers_and_extreme_times_get_json_422s(
+    client: TestClient, operator: dict[str, str]
+) -> None:
+    for raw in ('{"lat": NaN}', '{"lat": Infinity, "lon": 1e999}'):
+        response = client.post(
+            "/v1/events", content=raw, headers={**operator, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 422
+        assert "input" not in response.text and response.json()["detail"]
+    response = client.get(
+        "/v1/stats/coverage", params={"since": "0001-01-01T00:00:00+08:00"}, headers=operator
+    )
+    assert response.status_code == 403  # operators may not read coverage: checked before the parameters
+
+
+def test_huge_bodies_are_413_and_422s_do_not_echo_the_input(
+    client: TestClient, operator: dict[str, str]
+) -> None:
+    big = b'{"a": "' + b"x" * (33 * 2**20) + b'"}'
+    assert (
+        client.post(
+            "/v1/events", content=big, headers={**operator, "Content-Type": "application/json"}
+        ).status_code
+        == 413
+    )
+    response = client.post("/v1/events", json={"a": "y" * 1_000_000}, headers=operator)
+    assert response.status_code == 422
+    assert len(response.content) < 5_000
+
+
+def test_extreme_coverage_periods_are_422(client: TestClient, admin: dict[str, str]) -> None:
+    for params in ({"since": "0001-01-01T00:00:00+08:00"}, {"until": "9999-12-31T23:59:59-08:00"}):
+        assert client.get("/v1/stats/coverage", params=params, headers=admin).status_code == 422

@@ -6,6 +6,7 @@ from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from service.db import str_enum
+from service.labels import clean_label
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
 
@@ -38,6 +39,11 @@ class KeyCreate(SQLModel):
     issuer: str | None = Field(default=None, min_length=1, max_length=200)
     fleet_ids: list[str] = Field(default_factory=list, max_length=1000)
     expires_at: datetime | None = None
+
+    @field_validator("name", "issuer")
+    @classmethod
+    def _label(cls, value: str | None) -> str | None:
+        return None if value is None else clean_label(value)
 
     @field_validator("expires_at")
     @classmethod

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from service.clips.models import LockEvent
 from service.db import MAX_INT_ID, str_enum
 from service.events.clock import WEEKDAYS, Daypart, TimeWindow, format_hhmm
+from service.labels import clean_label
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
 
@@ -70,6 +71,11 @@ class CampaignBase(SQLModel):
 
 
 class CampaignCreate(CampaignBase):
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return clean_label(value)
+
     @field_validator("slogan_ids")
     @classmethod
     def _slogans(cls, value: list[int]) -> list[int]:

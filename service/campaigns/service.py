@@ -1,10 +1,11 @@
 from sqlmodel import Session, select
 
 from service.campaigns.models import Campaign, CampaignCreate
-from service.errors import Invalid
+from service.errors import Conflict, Invalid, NotFound
 from service.events.snapshot import bump_version
 from service.fleets.models import Fleet
 from service.slogans.models import Slogan, SloganStatus
+from service.timeutil import utcnow
 from service.zones.models import Zone
 
 
@@ -38,3 +39,23 @@ def create_campaign(*, session: Session, campaign_in: CampaignCreate) -> Campaig
 
 def list_campaigns(*, session: Session) -> list[Campaign]:
     return list(session.exec(select(Campaign).order_by(Campaign.id)))  # type: ignore[arg-type]
+
+
+def get_campaign(*, session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"campaign {campaign_id} not found")
+    return campaign
+
+
+def end_campaign(*, session: Session, campaign: Campaign) -> Campaign:
+    """Stop a campaign now (an urgent one sent by mistake, a scam wave that has passed); its plays stay."""
+    now = utcnow()
+    if campaign.ends_at is not None and campaign.ends_at <= now:
+        raise Conflict(f"campaign {campaign.id} has already ended")
+    campaign.ends_at = now
+    session.add(campaign)
+    bump_version(session)
+    session.commit()
+    session.refresh(campaign)
+    return campaign

@@ -3,7 +3,7 @@ from fastapi import APIRouter, Request
 from service.auth.deps import AdminKey
 from service.campaigns import service
 from service.campaigns.models import CampaignCreate, CampaignPublic
-from service.db import SessionDep
+from service.db import IntId, SessionDep
 
 router = APIRouter()
 
@@ -20,3 +20,19 @@ def create_campaign(
 @router.get("", response_model=list[CampaignPublic])
 def list_campaigns(session: SessionDep, _admin: AdminKey) -> list[CampaignPublic]:
     return [CampaignPublic.model_validate(c) for c in service.list_campaigns(session=session)]
+
+
+@router.get("/{campaign_id}", response_model=CampaignPublic)
+def get_campaign(campaign_id: IntId, session: SessionDep, _admin: AdminKey) -> CampaignPublic:
+    return CampaignPublic.model_validate(service.get_campaign(session=session, campaign_id=campaign_id))
+
+
+@router.post("/{campaign_id}/end", response_model=CampaignPublic)
+def end_campaign(
+    campaign_id: IntId, session: SessionDep, _admin: AdminKey, request: Request
+) -> CampaignPublic:
+    """Ends the campaign now: from the next lock event on, it plays nowhere."""
+    campaign = service.get_campaign(session=session, campaign_id=campaign_id)
+    campaign = service.end_campaign(session=session, campaign=campaign)
+    request.app.state.snapshots.invalidate()
+    return CampaignPublic.model_validate(campaign)

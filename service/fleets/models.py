@@ -1,3 +1,4 @@
+import re
 from datetime import date, datetime
 
 from pydantic import field_validator
@@ -5,6 +6,7 @@ from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from service.audio.profiles import DEFAULT_PROFILE, PROFILES
+from service.labels import clean_label
 from service.timeutil import UTCDateTime, utcnow
 
 
@@ -18,7 +20,27 @@ class FleetBase(SQLModel):
     profile: str = Field(default=DEFAULT_PROFILE, max_length=20)
 
 
+_FLEET_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
 class FleetCreate(FleetBase):
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _FLEET_ID.match(value):
+            raise ValueError("id must be 1-100 letters, digits, dots, underscores or hyphens")
+        return value
+
+    @field_validator("name", "operator")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        return clean_label(value)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else clean_label(value, max_length=100)
+
     @field_validator("profile")
     @classmethod
     def _profile(cls, value: str) -> str:

@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from service.clips.models import ClipPublic
 from service.db import str_enum
+from service.labels import clean_label, invisible_character
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
 LANGUAGES = ("zh-CN", "ug", "kk")
@@ -40,6 +41,8 @@ def check_scripts(text: str, language: str) -> None:
     """Refuse symbols (emoji) and letters of scripts the language does not use, or a mix of two scripts
     where a language allows only one at a time (homoglyph tricks such as Cyrillic 'а' in Latin words)."""
     used = {script for char in text if (script := _script(char))}
+    if "ARABIC" not in used and any(char in "\u200c\u200d" for char in text):
+        raise ValueError("zero-width joiners belong only in Arabic-script text")
     if "OTHER" in used:
         odd = next(char for char in text if _script(char) == "OTHER")
         raise ValueError(f"text contains a character a lock cannot speak: {odd!r} (U+{ord(odd):04X})")
@@ -62,13 +65,17 @@ def clean_slogan_text(value: str) -> str:
         raise ValueError("text is empty")
     if _MARKUP.search(text):
         raise ValueError("text must be plain text, without markup such as SSML or HTML tags")
-    for char in text:
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs", "Co", "Cn") or (category == "Cf" and char not in "\u200c\u200d"):
-            raise ValueError(f"text contains an invisible or control character (U+{ord(char):04X})")
+    if (char := invisible_character(text, allow_joiners=True)) is not None:
+        raise ValueError(f"text contains an invisible or control character (U+{ord(char):04X})")
+    if not any(unicodedata.category(char)[0] in "LN" for char in text):
+        raise ValueError("text has nothing to speak: it needs words, not only punctuation")
     if len(text) > MAX_TEXT_CHARS:
         raise ValueError(f"text is {len(text)} characters long; at most {MAX_TEXT_CHARS} fit a lock prompt")
     return text
+
+
+def _category(value: str | None) -> str | None:
+    return None if value is None else clean_label(value, max_length=100)
 
 
 class SloganBase(SQLModel):
@@ -86,6 +93,8 @@ class SloganCreate(SloganBase):
     @classmethod
     def _text(cls, value: str) -> str:
         return clean_slogan_text(value)
+
+    _clean_category = field_validator("category")(_category)
 
     @field_validator("language")
     @classmethod
@@ -119,6 +128,8 @@ class SloganUpdate(SQLModel):
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         return None if value is None else clean_slogan_text(value)
+
+    _clean_category = field_validator("category")(_category)
 
     @field_validator("valid_from", "valid_until")
     @classmethod

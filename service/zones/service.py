@@ -5,6 +5,7 @@ from sqlmodel import Session, select
 from service.errors import Invalid
 from service.events.clock import TimeWindow, format_hhmm
 from service.events.snapshot import bump_version
+from service.labels import clean_label
 from service.slogans.models import LANGUAGES
 from service.timeutil import utcnow
 from service.zones.gbfs import parse_station_information
@@ -41,9 +42,13 @@ def parse_feature_collection(payload: Any) -> list[Zone]:
         if zone_id in zones:
             raise _feature_error(index, zone_id, "duplicate id in this import")
         name, kind = props.get("name"), props.get("kind")
-        for field, value in (("name", name), ("kind", kind)):
-            if not isinstance(value, str) or not value.strip() or len(value) > 200:
-                raise _feature_error(index, zone_id, f"properties.{field} is missing or not a short string")
+        for field, value, limit in (("name", name, 200), ("kind", kind, 40)):
+            if not isinstance(value, str):
+                raise _feature_error(index, zone_id, f"properties.{field} is missing or not a string")
+            try:
+                clean_label(value, max_length=limit)
+            except ValueError as exc:
+                raise _feature_error(index, zone_id, f"properties.{field}: {exc}") from None
         radius = props.get("radius_m")
         if radius is not None and (isinstance(radius, bool) or not isinstance(radius, int | float)):
             raise _feature_error(index, zone_id, "properties.radius_m must be a number")

@@ -174,3 +174,28 @@ def test_campaign_with_unknown_targets_is_422(
 def test_audio_paths_are_checked(client: TestClient) -> None:
     for name in ("..%2F..%2Fetc%2Fpasswd", "abc.mp3", "0" * 64 + ".exe", "0" * 64 + ".mp3"):
         assert client.get(f"/v1/audio/{name}").status_code == 404
+
+
+@pytest.mark.usefixtures("world")
+def test_events_from_the_future_are_refused(client: TestClient, operator: dict[str, str]) -> None:
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    response = client.post("/v1/events", json=event(1, occurred_at=ahead), headers=operator)
+    assert response.status_code == 422
+    assert "in the future" in response.text
+
+
+@pytest.mark.usefixtures("world")
+def test_an_ended_campaign_plays_no_more(
+    client: TestClient, operator: dict[str, str], admin: dict[str, str]
+) -> None:
+    campaign = client.get("/v1/campaigns", headers=admin).json()[0]
+    assert client.post("/v1/events", json=event(1), headers=operator).json()["clip"] is not None
+    ended = client.post(f"/v1/campaigns/{campaign['id']}/end", headers=admin)
+    assert ended.status_code == 200 and ended.json()["ends_at"] is not None
+    later = event(2, occurred_at=datetime.now(UTC).isoformat())
+    assert client.post("/v1/events", json=later, headers=operator).json()["clip"] is None
+    assert client.post(f"/v1/campaigns/{campaign['id']}/end", headers=admin).status_code == 409
+    assert (
+        client.get(f"/v1/campaigns/{campaign['id']}", headers=admin).json()["ends_at"]
+        == ended.json()["ends_at"]
+    )

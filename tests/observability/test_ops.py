@@ -60,3 +60,29 @@ def test_event_rate_limit_per_key_answers_429_with_retry_after(
     assert statuses[:3] == [200, 200, 200]
     assert statuses[3:] == [429, 429]
     assert response.headers["Retry-After"] == "1"
+
+
+def test_an_unexpected_error_is_a_json_500_with_the_request_id(
+    client: TestClient, admin: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("service.zones.service.list_zones", broken)
+    response = client.get("/v1/zones", headers={**admin, "X-Request-ID": "bug-1"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error", "request_id": "bug-1"}
+    assert response.headers["x-request-id"] == "bug-1"
+
+
+def test_metric_routes_are_templates_and_syntheses_are_counted(
+    client: TestClient, admin: dict[str, str], police: dict[str, str]
+) -> None:
+    from tests.helpers import approved_slogan
+
+    slogan = approved_slogan(client, police, admin, "网络汇款需谨慎。")
+    client.get(f"/v1/slogans/{slogan['id']}", headers=admin)
+    text = client.get("/metrics").text
+    assert 'route="/v1/slogans/{slogan_id}"' in text
+    assert 'route="/v1/slogans/{slogan_id}/approve"' in text
+    assert 'ebike_voice_syntheses_total{engine="espeak",outcome="ok"}' in text

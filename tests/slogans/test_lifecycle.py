@@ -64,3 +64,18 @@ def test_withdrawn_slogans_are_never_served_again(
         client.patch(f"/v1/slogans/{slogan['id']}", json={"text": "新的"}, headers=police).status_code == 409
     )
     assert client.post(f"/v1/slogans/{slogan['id']}/approve", headers=admin).status_code == 409
+
+
+def test_an_admin_who_rewrites_a_slogan_cannot_approve_it(
+    client: TestClient, admin: dict[str, str], police: dict[str, str]
+) -> None:
+    slogan_id = client.post("/v1/slogans", json={"text": "网络汇款需谨慎。"}, headers=police).json()["id"]
+    assert (
+        client.patch(
+            f"/v1/slogans/{slogan_id}", json={"text": "管理员改写的标语。"}, headers=admin
+        ).status_code
+        == 200
+    )
+    assert client.post(f"/v1/slogans/{slogan_id}/approve", headers=admin).status_code == 403
+    other_admin = make_key(client, Role.admin)
+    assert client.post(f"/v1/slogans/{slogan_id}/approve", headers=other_admin).status_code == 200
