@@ -1,4 +1,4 @@
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.campaigns.models import Campaign, CampaignCreate
 from service.errors import Conflict, Invalid, NotFound
@@ -24,11 +24,34 @@ def create_campaign(*, session: Session, campaign_in: CampaignCreate) -> Campaig
     ):
         if missing := _missing(session, model, ids):
             raise Invalid(f"unknown {label}: {', '.join(map(str, missing))}")
-    rejected = session.exec(
-        select(Slogan.id).where(Slogan.id.in_(campaign_in.slogan_ids), Slogan.status == SloganStatus.rejected)  # type: ignore[union-attr]
+    unplayable = session.exec(
+        select(Slogan.id).where(
+            col(Slogan.id).in_(campaign_in.slogan_ids),
+            col(Slogan.status).in_([SloganStatus.rejected, SloganStatus.withdrawn]),
+        )
     ).all()
-    if rejected:
-        raise Invalid(f"rejected slogans cannot be scheduled: {', '.join(map(str, rejected))}")
+    if unplayable:
+        raise Invalid(f"rejected or withdrawn slogans cannot be scheduled: {', '.join(map(str, unplayable))}")
+    # Targeting a kind or region no zone has would silently play nowhere: most likely a typing error.
+    # (Excluding one is allowed: it may be imported later.)
+    for label, column, wanted in (
+        ("zone kinds", Zone.kind, campaign_in.zone_kinds),
+        ("regions", Zone.region, campaign_in.regions),
+    ):
+        query = select(column).where(col(column).in_(wanted)).distinct()
+        known = set(session.exec(query)) if wanted else set()
+        if unknown := [w for w in wanted if w not in known]:
+            raise Invalid(f"no zone has these {label}: {', '.join(unknown)}")
+    for label, targets, excluded in (
+        ("zone_ids", campaign_in.zone_ids, campaign_in.exclude_zone_ids),
+        ("zone_kinds", campaign_in.zone_kinds, campaign_in.exclude_zone_kinds),
+        ("regions", campaign_in.regions, campaign_in.exclude_regions),
+        ("fleet_ids", campaign_in.fleet_ids, campaign_in.exclude_fleet_ids),
+    ):
+        if both := set(targets) & set(excluded):
+            raise Invalid(f"{label} both targeted and excluded: {', '.join(sorted(both))}")
+    if campaign_in.ends_at is not None and campaign_in.ends_at <= utcnow():
+        raise Invalid("ends_at is in the past: this campaign would never play")
     campaign = Campaign.model_validate(campaign_in)
     session.add(campaign)
     bump_version(session)

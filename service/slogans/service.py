@@ -105,9 +105,10 @@ def review_slogan(
     target = SloganStatus.approved if approve else SloganStatus.rejected
     if slogan.status is not SloganStatus.pending and slogan.status is not target:
         raise Conflict(f"slogan {slogan.id} is already {slogan.status.value}")
-    slogan.status = target
-    slogan.reviewed_at = utcnow()
-    session.add(slogan)
+    if slogan.status is not target:  # approving again only retries clips that failed
+        slogan.status = target
+        slogan.reviewed_at = utcnow()
+        session.add(slogan)
     if approve:
         assert slogan.id is not None
         ensure_clip_rows(session=session, slogan_id=slogan.id)

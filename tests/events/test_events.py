@@ -164,6 +164,10 @@ def test_campaign_with_unknown_targets_is_422(
         {"slogan_ids": [999]},
         {"slogan_ids": []},
         {"weight": 0},
+        {"zone_kinds": ["spaceport"]},
+        {"regions": ["火星县"]},
+        {"zone_kinds": ["station"], "exclude_zone_kinds": ["station"]},
+        {"ends_at": "2020-01-01T00:00:00Z"},
     ):
         payload = {"name": "x", "slogan_ids": world["slogans"], **bad}
         response = client.post("/v1/campaigns", json=payload, headers=admin)
@@ -199,3 +203,17 @@ def test_an_ended_campaign_plays_no_more(
         client.get(f"/v1/campaigns/{campaign['id']}", headers=admin).json()["ends_at"]
         == ended.json()["ends_at"]
     )
+
+
+def test_withdrawn_slogans_cannot_be_scheduled_and_approving_twice_changes_nothing(
+    client: TestClient, admin: dict[str, str], police: dict[str, str], world: dict[str, Any]
+) -> None:
+    first, second = world["slogans"]
+    before = client.get("/v1/slogans/%d" % second, headers=admin).json()
+    assert (
+        client.post(f"/v1/slogans/{second}/approve", headers=admin).json()["reviewed_at"]
+        == before["reviewed_at"]
+    )
+    client.post(f"/v1/slogans/{first}/withdraw", headers=police)
+    response = client.post("/v1/campaigns", json={"name": "x", "slogan_ids": [first]}, headers=admin)
+    assert response.status_code == 422 and "withdrawn" in response.json()["detail"]
