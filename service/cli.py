@@ -2,8 +2,8 @@
 
 import argparse
 import logging
-import warnings
 import sys
+import warnings
 
 from service.auth.models import Role
 from service.config import get_settings

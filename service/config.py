@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -31,12 +32,34 @@ class Settings(BaseSettings):
     # How often a worker checks whether zones/campaigns/slogans changed elsewhere.
     snapshot_check_interval_s: float = 1.0
 
+    # The deployment's time zone: day buckets of the stats and the daily rollups follow its midnight.
+    timezone: str = "Asia/Shanghai"
+    # Most events one POST /v1/events/batch may carry (offline locks upload their backlog in batches).
+    event_batch_max: int = 1000
+    # A proof of play further than this from the server's receive time is flagged as clock skew.
+    clock_skew_threshold_s: float = 300.0
+    # PostgreSQL only: months of the raw event log kept (the rollups stay); 0 keeps everything.
+    event_retention_months: int = 0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
     @field_validator("tts_engines", mode="before")
     @classmethod
     def _split_engines(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def clips_dir(self) -> Path:

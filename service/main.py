@@ -12,6 +12,7 @@ from service.config import Settings, get_settings
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.events.snapshot import SnapshotHolder
+from service.events.writer import EventWriter
 from service.tts.chain import build_engines
 
 
@@ -34,10 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.snapshots = snapshots
         app.state.synthesizer = synthesizer
+        app.state.event_writer = EventWriter(engine, settings.tz)
         synthesizer.resume_pending()
         try:
             yield
         finally:
+            app.state.event_writer.close()
             synthesizer.shutdown()
             engine.dispose()
 

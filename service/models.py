@@ -3,9 +3,24 @@
 from service.auth.models import ApiKey
 from service.campaigns.models import Campaign
 from service.clips.models import Clip
-from service.events.models import LockEventLog, SnapshotVersion
+from service.events.models import BikeNumber, LockEventLog, SnapshotVersion
 from service.fleets.models import Bike, Fleet
 from service.slogans.models import Slogan
+from service.stats.models import PlayDaily, PlayHourly, ZoneDaily
 from service.zones.models import Zone
 
-__all__ = ["ApiKey", "Bike", "Campaign", "Clip", "Fleet", "LockEventLog", "Slogan", "SnapshotVersion", "Zone"]
+__all__ = [
+    "ApiKey",
+    "Bike",
+    "BikeNumber",
+    "Campaign",
+    "Clip",
+    "Fleet",
+    "LockEventLog",
+    "PlayDaily",
+    "PlayHourly",
+    "Slogan",
+    "SnapshotVersion",
+    "Zone",
+    "ZoneDaily",
+]

@@ -16,6 +16,7 @@ from service.campaigns.models import Campaign, CampaignCreate, Priority
 from service.campaigns.service import create_campaign
 from service.clips.models import LockEvent
 from service.clips.synthesis import Synthesizer
+from service.config import get_settings
 from service.demo.zones import demo_zones
 from service.events.models import EventIn, LockEventLog
 from service.events.service import record_event
@@ -130,6 +131,7 @@ def _simulate_week(session: Session, rng: random.Random) -> None:
     weights = [KIND_WEIGHT[z.kind] for z in visited]
     operator = ApiKey(name="demo", role=Role.operator, key_hash="", fleet_ids=[f[0] for f in FLEETS])
     now = utcnow()
+    tz = get_settings().tz
     for n in range(DEMO_EVENTS):
         fleet_id, _, _, bikes = rng.choice(FLEETS)
         zone = rng.choices(visited, weights)[0]
@@ -143,4 +145,4 @@ def _simulate_week(session: Session, rng: random.Random) -> None:
             lon=point.x,
             occurred_at=now - timedelta(minutes=rng.uniform(5, 7 * 24 * 60)),
         )
-        record_event(session=session, snapshot=snapshot, event_in=event_in, api_key=operator, rng=rng)
+        record_event(session=session, snapshot=snapshot, event_in=event_in, api_key=operator, rng=rng, tz=tz)
