@@ -124,6 +124,7 @@ class EventWriter:
         self._cond = threading.Condition()
         self._queue: list[tuple[list[dict[str, Any]], Future[list[bool]]]] = []
         self._closed = False
+        self.commits = 0  # transactions committed, for tests and the curious
         self._thread = threading.Thread(target=self._run, name="event-writer", daemon=True)
         self._thread.start()
 
@@ -158,6 +159,7 @@ class EventWriter:
         try:
             with self._engine.begin() as conn:
                 new = write_events(conn, rows, self._tz)
+            self.commits += 1
         except SQLAlchemyError as exc:
             if len(batch) > 1:
                 # Whatever failed must not sink the others: commit each request's rows on their own.
