@@ -24,6 +24,7 @@ def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=not args.no_access_log,
     )
 
 
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-access-log", action="store_true", help="do not log every request")
     serve.set_defaults(func=_serve)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")

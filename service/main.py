@@ -1,16 +1,19 @@
 """The application: create_app() and the lifespan that owns the engines."""
 
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from service.api import api_router
+from service.auth.service import KeyCache
 from service.clips.models import LockEvent
 from service.clips.synthesis import Synthesizer
 from service.config import Settings, get_settings
 from service.db import make_engine
 from service.errors import install_error_handlers
+from service.events.service import Decider
 from service.events.snapshot import SnapshotHolder
 from service.events.writer import EventWriter
 from service.tts.chain import build_engines
@@ -36,10 +39,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.snapshots = snapshots
         app.state.synthesizer = synthesizer
         app.state.event_writer = EventWriter(engine, settings.tz)
+        app.state.event_decider = Decider(engine, snapshots, random.SystemRandom())
+        app.state.key_cache = KeyCache(ttl_s=settings.snapshot_check_interval_s)
         synthesizer.resume_pending()
         try:
             yield
         finally:
+            app.state.event_decider.close()
             app.state.event_writer.close()
             synthesizer.shutdown()
             engine.dispose()

@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth.models import ApiKey, Role
-from service.auth.service import find_key
+from service.auth.service import find_key, hash_key, load_key
 from service.db import SessionDep
 from service.errors import Forbidden, Unauthorized
 
@@ -44,3 +45,26 @@ def require(*roles: Role):  # type: ignore[no-untyped-def]
 AdminKey = Annotated[ApiKey, Depends(require(Role.admin))]
 PoliceKey = Annotated[ApiKey, Depends(require(Role.police, Role.admin))]
 OperatorKey = Annotated[ApiKey, Depends(require(Role.operator))]
+
+
+async def cached_operator_key(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> ApiKey:
+    """OperatorKey for the hot lock-event routes: from the worker's KeyCache, so no thread hop and no
+    query per request."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    cache = request.app.state.key_cache
+    digest = hash_key(credentials.credentials)
+    known, api_key = cache.get(digest)
+    if not known:
+        api_key = await run_in_threadpool(load_key, engine=request.app.state.engine, digest=digest)
+        cache.put(digest, api_key)
+    if api_key is None:
+        raise Unauthorized("unknown or revoked API key")
+    if api_key.role is not Role.operator:
+        raise Forbidden(f"this needs a operator key; yours is a {api_key.role.value} key")
+    return api_key
+
+
+CachedOperatorKey = Annotated[ApiKey, Depends(cached_operator_key)]

@@ -1,17 +1,22 @@
 """Lock and unlock events: decide on the snapshot, log durably, answer."""
 
 import random
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import bindparam, tuple_, update
+from sqlalchemy import select as columns
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus, clip_url
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from service.events.batching import Batcher
 from service.events.decision import ClipInfo, Decision, EventQuery, Snapshot, choose_clip
 from service.events.models import (
     ClipRef,
@@ -24,6 +29,7 @@ from service.events.models import (
     PlayedResult,
     PlayStatus,
 )
+from service.events.snapshot import SnapshotHolder
 from service.events.writer import EventWriter, write_events
 from service.fleets.models import Bike
 from service.slogans.models import Slogan
@@ -51,62 +57,188 @@ def record_event(
     return _result(event_in.event_id, decision) if new else _replay_logged(session, row, event_in)
 
 
-def record_batch(
-    *,
-    session: Session,
-    snapshot: Snapshot,
-    items: list[dict[str, Any]],
-    api_key: ApiKey,
-    rng: random.Random,
-    tz: ZoneInfo,
-    writer: EventWriter | None = None,
+Outcome = EventResult | tuple[dict[str, Any], Decision] | ServiceError
+
+
+class Decider(Batcher[tuple[EventIn, ApiKey], Outcome]):
+    """Decides the events queued since its last round: one query for their bikes, one for the event ids
+    already logged, then `_decide` for each (no query left to make). One per worker process."""
+
+    def __init__(self, engine: Engine, snapshots: SnapshotHolder, rng: random.Random) -> None:
+        self._engine = engine
+        self._snapshots = snapshots
+        self._rng = rng
+        super().__init__("event-decider", self._decide_round)
+
+    def _decide_round(self, batch: list[list[tuple[EventIn, ApiKey]]]) -> list[list[Outcome] | Exception]:
+        requests = [request for submitted in batch for request in submitted]
+        outcomes: list[Outcome] = []
+        with Session(self._engine) as session:
+            snapshot = self._snapshots.get()
+            known = _prefetch(session, snapshot, [event_in for event_in, _ in requests])
+            for event_in, api_key in requests:
+                try:
+                    outcomes.append(
+                        _decide(
+                            session=session,
+                            snapshot=snapshot,
+                            event_in=event_in,
+                            api_key=api_key,
+                            rng=self._rng,
+                            known=known,
+                        )
+                    )
+                except ServiceError as exc:
+                    outcomes.append(exc)
+        split: list[list[Outcome] | Exception] = []
+        start = 0
+        for submitted in batch:
+            split.append(outcomes[start : start + len(submitted)])
+            start += len(submitted)
+        return split
+
+
+async def answer_event(
+    *, engine: Engine, decider: Decider, writer: EventWriter, event_in: EventIn, api_key: ApiKey
+) -> EventResult:
+    """record_event for the server: decided in the decider's next round, logged in the writer's next
+    commit, awaited on the event loop without holding a thread or a connection."""
+    (outcome,) = await decider.call_async([(event_in, api_key)])
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    if isinstance(outcome, EventResult):
+        return outcome
+    row, decision = outcome
+    (new,) = await writer.call_async([row])
+    if new:
+        return _result(event_in.event_id, decision)
+
+    def replay() -> EventResult:
+        with Session(engine) as session:
+            return _replay_logged(session, row, event_in)
+
+    return await run_in_threadpool(replay)
+
+
+async def answer_batch(
+    *, engine: Engine, decider: Decider, writer: EventWriter, items: list[dict[str, Any]], api_key: ApiKey
 ) -> list[EventResult | EventError]:
     """Many events (an offline lock's backlog) in one commit; each item answered on its own."""
-    results: list[EventResult | EventError | None] = []
-    pending: list[tuple[int, EventIn, dict[str, Any], Decision]] = []
+    decided: list[EventResult | EventError | _Pending] = []
+    valid: list[tuple[int, EventIn]] = []
     for item in items:
-        event_id = item.get("event_id") if isinstance(item, dict) else None
         try:
-            event_in = EventIn.model_validate(item)
-            decided = _decide(session=session, snapshot=snapshot, event_in=event_in, api_key=api_key, rng=rng)
+            valid.append((len(decided), EventIn.model_validate(item)))
+            decided.append(_error(None, 0, None))  # a placeholder, replaced below
         except ValidationError as exc:
-            results.append(_error(event_id, 422, jsonable_encoder(exc.errors(include_url=False))))
+            event_id = item.get("event_id") if isinstance(item, dict) else None
+            decided.append(_error(event_id, 422, jsonable_encoder(exc.errors(include_url=False))))
+    outcomes = await decider.call_async([(event_in, api_key) for _, event_in in valid]) if valid else []
+    for (index, event_in), outcome in zip(valid, outcomes, strict=True):
+        if isinstance(outcome, ServiceError):
+            decided[index] = _error(event_in.event_id, outcome.status_code, outcome.message)
+        elif isinstance(outcome, EventResult):
+            decided[index] = outcome
+        else:
+            decided[index] = _Pending(event_in, *outcome)
+    rows = [d.row for d in decided if isinstance(d, _Pending)]
+    new = await writer.call_async(rows) if rows else []
+
+    def answer() -> list[EventResult | EventError]:
+        with Session(engine) as session:
+            return _answers(session, decided, new)
+
+    return await run_in_threadpool(answer)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    event_in: EventIn
+    row: dict[str, Any]
+    decision: Decision
+
+
+def _answers(
+    session: Session, decided: list[EventResult | EventError | _Pending], new: list[bool]
+) -> list[EventResult | EventError]:
+    """Each pending item's answer once logged: its decision if new, the first answer if a duplicate."""
+    flags = iter(new)
+    answers: list[EventResult | EventError] = []
+    for item in decided:
+        if not isinstance(item, _Pending):
+            answers.append(item)
             continue
+        event_id = item.event_in.event_id
+        try:
+            answers.append(
+                _result(event_id, item.decision)
+                if next(flags)
+                else _replay_logged(session, item.row, item.event_in)
+            )
         except ServiceError as exc:
-            results.append(_error(event_id, exc.status_code, exc.message))
-            continue
-        if isinstance(decided, EventResult):
-            results.append(decided)
-            continue
-        pending.append((len(results), event_in, *decided))
-        results.append(None)
-    if pending:
-        logged = _log(session, [row for _, _, row, _ in pending], tz, writer)
-        for (index, event_in, row, decision), new in zip(pending, logged, strict=True):
-            try:
-                results[index] = (
-                    _result(event_in.event_id, decision) if new else _replay_logged(session, row, event_in)
-                )
-            except ServiceError as exc:
-                results[index] = _error(event_in.event_id, exc.status_code, exc.message)
-    return [r for r in results if r is not None]
+            answers.append(_error(event_id, exc.status_code, exc.message))
+    return answers
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What a round of decisions reads, fetched for the whole round at once."""
+
+    bikes: dict[tuple[str, str], Any]  # rows of bike
+    logged: dict[tuple[str, str], Any]  # rows of lock_event
+
+
+def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn]) -> _Known:
+    """Two plain queries for the round (rows, not ORM objects: a fraction of the cost)."""
+    bike_keys = sorted({(e.fleet_id, e.bike_id) for e in events})
+    log_keys = sorted(
+        {(operator, e.event_id) for e in events if (operator := snapshot.fleet_operators.get(e.fleet_id))}
+    )
+    connection = session.connection()
+    bikes = connection.execute(_BIKES, {"keys": bike_keys})
+    logged = connection.execute(_LOGGED, {"keys": log_keys}) if log_keys else []
+    return _Known(
+        bikes={(b.fleet_id, b.bike_id): b for b in bikes},
+        logged={(row.operator, row.event_id): row for row in logged},
+    )
+
+
+_bike_table: Any = Bike.__table__  # type: ignore[attr-defined]
+_log_table: Any = LockEventLog.__table__  # type: ignore[attr-defined]
+_BIKES = columns(_bike_table).where(
+    tuple_(_bike_table.c.fleet_id, _bike_table.c.bike_id).in_(bindparam("keys", expanding=True))
+)
+_LOGGED = columns(_log_table).where(
+    tuple_(_log_table.c.operator, _log_table.c.event_id).in_(bindparam("keys", expanding=True))
+)
 
 
 def _decide(
-    *, session: Session, snapshot: Snapshot, event_in: EventIn, api_key: ApiKey, rng: random.Random
+    *,
+    session: Session,
+    snapshot: Snapshot,
+    event_in: EventIn,
+    api_key: ApiKey,
+    rng: random.Random,
+    known: _Known | None = None,
 ) -> EventResult | tuple[dict[str, Any], Decision]:
-    """The answer to an event already logged, or the row to log and the decision to answer with."""
+    """The answer to an event already logged, or the row to log and the decision to answer with.
+    `known`: the decider's prefetched reads; without it, each read is its own query."""
     operator = snapshot.fleet_operators.get(event_in.fleet_id)
     if operator is None:
         raise Invalid(f"unknown fleet {event_in.fleet_id!r}")
     if event_in.fleet_id not in api_key.fleet_ids:
         raise Forbidden(f"this key may not report events for fleet {event_in.fleet_id!r}")
 
-    existing = _find(session, operator, event_in.event_id)
+    if known is None:
+        existing = _find(session, operator, event_in.event_id)
+    else:
+        existing = known.logged.get((operator, event_in.event_id))
     if existing is not None:
         return _replay(session, existing, event_in)
 
-    bike = session.get(Bike, (event_in.fleet_id, event_in.bike_id))
+    bike_key = (event_in.fleet_id, event_in.bike_id)
+    bike = session.get(Bike, bike_key) if known is None else known.bikes.get(bike_key)
     zone = snapshot.zones.locate(event_in.lon, event_in.lat)
     decision = choose_clip(
         snapshot,
@@ -147,7 +279,7 @@ def _log(
         return new
     # Give the connection back to the pool while waiting: the commit may take a few milliseconds.
     session.rollback()
-    return writer.write(rows)
+    return writer.call(rows)
 
 
 def _replay_logged(session: Session, row: dict[str, Any], event_in: EventIn) -> EventResult:

@@ -1,29 +1,24 @@
-import random
-
 from fastapi import APIRouter, Request
 
-from service.auth.deps import OperatorKey
+from service.auth.deps import CachedOperatorKey, OperatorKey
 from service.db import SessionDep
 from service.errors import ServiceError
 from service.events import service
 from service.events.models import EventBatchIn, EventBatchResult, EventIn, EventResult, PlayedIn, PlayedResult
 
 router = APIRouter()
-_rng = random.SystemRandom()
 
 
 @router.post("", response_model=EventResult)
-def post_event(event_in: EventIn, session: SessionDep, api_key: OperatorKey, request: Request) -> EventResult:
+async def post_event(event_in: EventIn, api_key: CachedOperatorKey, request: Request) -> EventResult:
     """A lock or unlock: answered with the clip to play once the event is durably logged."""
     state = request.app.state
-    return service.record_event(
-        session=session,
-        snapshot=state.snapshots.get(),
+    return await service.answer_event(
+        engine=state.engine,
+        decider=state.event_decider,
+        writer=state.event_writer,
         event_in=event_in,
         api_key=api_key,
-        rng=_rng,
-        tz=state.settings.tz,
-        writer=state.event_writer,
     )
 
 
@@ -32,23 +27,19 @@ def post_event(event_in: EventIn, session: SessionDep, api_key: OperatorKey, req
     response_model=EventBatchResult,
     responses={413: {"description": "more events than EBIKE_VOICE_EVENT_BATCH_MAX"}},
 )
-def post_batch(
-    batch: EventBatchIn, session: SessionDep, api_key: OperatorKey, request: Request
-) -> EventBatchResult:
+async def post_batch(batch: EventBatchIn, api_key: CachedOperatorKey, request: Request) -> EventBatchResult:
     """Up to EBIKE_VOICE_EVENT_BATCH_MAX events (1,000 by default), e.g. an offline lock's backlog, logged
     in one commit. Each item gets the answer POST /v1/events would give, or {"event_id", "error"}."""
     state = request.app.state
     limit = state.settings.event_batch_max
     if len(batch.events) > limit:
         raise ServiceError(f"a batch holds at most {limit} events; this one has {len(batch.events)}", 413)
-    results = service.record_batch(
-        session=session,
-        snapshot=state.snapshots.get(),
+    results = await service.answer_batch(
+        engine=state.engine,
+        decider=state.event_decider,
+        writer=state.event_writer,
         items=batch.events,
         api_key=api_key,
-        rng=_rng,
-        tz=state.settings.tz,
-        writer=state.event_writer,
     )
     return EventBatchResult(results=results)
 

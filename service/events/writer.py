@@ -8,20 +8,19 @@ rollups), commits once, then wakes each waiting request with, per row, whether i
 nothing; its request answers the first answer from the log."""
 
 import logging
-import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, case, or_, select, tuple_
+from sqlalchemy import Table, bindparam, case, or_, select, tuple_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.errors import ServiceError
+from service.events.batching import Batcher
 from service.events.models import BikeNumber, LockEventLog
 from service.fleets.models import Bike
-from service.stats.rollups import Play, add_plays, insert_for
+from service.stats.rollups import Play, add_plays, insert_for, statement
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +42,7 @@ def write_events(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo)
     numbers = _bike_numbers(conn, {(r["fleet_id"], r["bike_id"]) for r in fresh})
     for row in fresh:
         row["bike_no"] = numbers[(row["fleet_id"], row["bike_id"])]
-    stmt = (
-        insert_for(conn, events_table)
-        .on_conflict_do_nothing(index_elements=["operator", "event_id"])
-        .returning(events_table.c.operator, events_table.c.event_id)
-    )
-    inserted = {tuple(r) for r in conn.execute(stmt, fresh)}
+    inserted = {tuple(r) for r in conn.execute(_log_insert(conn), fresh)}
     new = [r for r in fresh if (r["operator"], r["event_id"]) in inserted]
     if new:
         _update_bikes(conn, new)
@@ -65,24 +59,56 @@ def write_events(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo)
             for i, r in enumerate(rows)]  # fmt: skip
 
 
+@statement
+def _log_insert(conn: Connection) -> Any:
+    return (
+        insert_for(conn, events_table)
+        .on_conflict_do_nothing(index_elements=["operator", "event_id"])
+        .returning(events_table.c.operator, events_table.c.event_id)
+    )
+
+
+_number_query = select(numbers_table.c.fleet_id, numbers_table.c.bike_id, numbers_table.c.id).where(
+    tuple_(numbers_table.c.fleet_id, numbers_table.c.bike_id).in_(bindparam("bikes", expanding=True))
+)
+
+
+@statement
+def _number_insert(conn: Connection) -> Any:
+    return insert_for(conn, numbers_table).on_conflict_do_nothing(index_elements=["fleet_id", "bike_id"])
+
+
 def _bike_numbers(conn: Connection, bikes: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     if not bikes:
         return {}
-    key = tuple_(numbers_table.c.fleet_id, numbers_table.c.bike_id)
-    query = select(numbers_table.c.fleet_id, numbers_table.c.bike_id, numbers_table.c.id)
 
     def known() -> dict[tuple[str, str], int]:
-        return {(f, b): n for f, b, n in conn.execute(query.where(key.in_(sorted(bikes))))}
+        return {(f, b): n for f, b, n in conn.execute(_number_query, {"bikes": sorted(bikes)})}
 
     numbers = known()
     missing = sorted(bikes - numbers.keys())
     if missing:
-        conn.execute(
-            insert_for(conn, numbers_table).on_conflict_do_nothing(index_elements=["fleet_id", "bike_id"]),
-            [{"fleet_id": f, "bike_id": b} for f, b in missing],
-        )
+        conn.execute(_number_insert(conn), [{"fleet_id": f, "bike_id": b} for f, b in missing])
         numbers = known()
     return numbers
+
+
+@statement
+def _bike_upsert(conn: Connection) -> Any:
+    stmt = insert_for(conn, bikes_table)
+    excluded = stmt.excluded
+    newer = or_(bikes_table.c.last_seen_at.is_(None), bikes_table.c.last_seen_at <= excluded.last_seen_at)
+    return stmt.on_conflict_do_update(
+        index_elements=["fleet_id", "bike_id"],
+        set_={
+            "last_zone_id": case((newer, excluded.last_zone_id), else_=bikes_table.c.last_zone_id),
+            "last_seen_at": case((newer, excluded.last_seen_at), else_=bikes_table.c.last_seen_at),
+            "last_slogan_id": case(
+                (newer & excluded.last_slogan_id.is_not(None), excluded.last_slogan_id),
+                else_=bikes_table.c.last_slogan_id,
+            ),
+        },
+    )
 
 
 def _update_bikes(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -98,79 +124,32 @@ def _update_bikes(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         state["last_seen_at"] = row["occurred_at"]
         if row["slogan_id"] is not None:
             state["last_slogan_id"] = row["slogan_id"]
-    stmt = insert_for(conn, bikes_table)
-    excluded = stmt.excluded
-    newer = or_(bikes_table.c.last_seen_at.is_(None), bikes_table.c.last_seen_at <= excluded.last_seen_at)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["fleet_id", "bike_id"],
-        set_={
-            "last_zone_id": case((newer, excluded.last_zone_id), else_=bikes_table.c.last_zone_id),
-            "last_seen_at": case((newer, excluded.last_seen_at), else_=bikes_table.c.last_seen_at),
-            "last_slogan_id": case(
-                (newer & excluded.last_slogan_id.is_not(None), excluded.last_slogan_id),
-                else_=bikes_table.c.last_slogan_id,
-            ),
-        },
-    )
-    conn.execute(stmt, [latest[k] for k in sorted(latest)])
+    conn.execute(_bike_upsert(conn), [latest[k] for k in sorted(latest)])
 
 
-class EventWriter:
-    """One per worker process: a thread that commits whatever requests queued while it was busy."""
+class EventWriter(Batcher[dict[str, Any], bool]):
+    """One per worker process: commits whatever requests queued while it was busy, in one transaction.
+    Per row the outcome is True if new, False if a duplicate."""
 
     def __init__(self, engine: Engine, tz: ZoneInfo) -> None:
         self._engine = engine
         self._tz = tz
-        self._cond = threading.Condition()
-        self._queue: list[tuple[list[dict[str, Any]], Future[list[bool]]]] = []
-        self._closed = False
-        self.commits = 0  # transactions committed, for tests and the curious
-        self._thread = threading.Thread(target=self._run, name="event-writer", daemon=True)
-        self._thread.start()
+        super().__init__("event-writer", self._commit)
 
-    def write(self, rows: list[dict[str, Any]]) -> list[bool]:
-        """Block until the rows are committed; per row, True if new, False if a duplicate."""
-        future: Future[list[bool]] = Future()
-        with self._cond:
-            if self._closed:
-                raise LogUnavailable("the server is shutting down; retry")
-            self._queue.append((rows, future))
-            self._cond.notify()
-        return future.result()
-
-    def close(self) -> None:
-        with self._cond:
-            self._closed = True
-            self._cond.notify()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
-                if not self._queue:
-                    return
-                batch, self._queue = self._queue, []
-            self._commit(batch)
-
-    def _commit(self, batch: list[tuple[list[dict[str, Any]], Future[list[bool]]]]) -> None:
-        rows = [row for submitted, _ in batch for row in submitted]
+    def _commit(self, batch: list[list[dict[str, Any]]]) -> list[list[bool] | Exception]:
+        rows = [row for submitted in batch for row in submitted]
         try:
             with self._engine.begin() as conn:
                 new = write_events(conn, rows, self._tz)
-            self.commits += 1
         except SQLAlchemyError as exc:
             if len(batch) > 1:
                 # Whatever failed must not sink the others: commit each request's rows on their own.
-                for one in batch:
-                    self._commit([one])
-                return
+                return [outcome for one in batch for outcome in self._commit([one])]
             log.exception("could not log %d events", len(rows))
-            failure = LogUnavailable(f"the event log is unavailable ({type(exc).__name__}); retry")
-            batch[0][1].set_exception(failure)
-            return
+            return [LogUnavailable(f"the event log is unavailable ({type(exc).__name__}); retry")]
+        outcomes: list[list[bool] | Exception] = []
         start = 0
-        for submitted, future in batch:
-            future.set_result(new[start : start + len(submitted)])
+        for submitted in batch:
+            outcomes.append(new[start : start + len(submitted)])
             start += len(submitted)
+        return outcomes

@@ -9,7 +9,7 @@ Counters are added with upserts; bitmaps are read, merged and written back under
 SELECT … FOR UPDATE after creating missing rows, keys in a fixed order so two workers cannot deadlock;
 SQLite has one writer at a time)."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -53,6 +53,20 @@ def insert_for(conn: Connection, table: Table) -> Any:
     """INSERT with ON CONFLICT for the connection's dialect (both speak it)."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
+
+
+def statement(build: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
+    """Build a statement once per dialect: constructing SQLAlchemy statements costs more than running
+    these small ones."""
+    built: dict[str, Any] = {}
+
+    def get(conn: Connection) -> Any:
+        name = conn.dialect.name
+        if name not in built:
+            built[name] = build(conn)
+        return built[name]
+
+    return get
 
 
 @dataclass(slots=True)
@@ -105,15 +119,16 @@ def add_plays(conn: Connection, plays: Iterable[Play], tz: ZoneInfo, *, count_pl
     if by_hour:
         _add_hourly(conn, by_hour)
     if by_day:
-        _merge_bitmaps(conn, daily, ("day", "zone_id", "fleet_id", "slogan_id"), by_day, with_slogans=False)
+        _merge_bitmaps(conn, _daily_sql, DAILY_KEY, by_day, with_slogans=False)
     if by_zone_day:
-        _merge_bitmaps(conn, zone_daily, ("day", "zone_id"), by_zone_day, with_slogans=True)
+        _merge_bitmaps(conn, _zone_daily_sql, ZONE_DAILY_KEY, by_zone_day, with_slogans=True)
 
 
-def _add_hourly(conn: Connection, tallies: Mapping[tuple[Any, ...], _Tally]) -> None:
+@statement
+def _hourly_upsert(conn: Connection) -> Any:
     stmt = insert_for(conn, hourly)
     excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=["hour", "zone_id", "slogan_id", "fleet_id", "event"],
         set_={
             "plays": hourly.c.plays + excluded.plays,
@@ -128,8 +143,11 @@ def _add_hourly(conn: Connection, tallies: Mapping[tuple[Any, ...], _Tally]) -> 
             ),
         },
     )
+
+
+def _add_hourly(conn: Connection, tallies: Mapping[tuple[Any, ...], _Tally]) -> None:
     conn.execute(
-        stmt,
+        _hourly_upsert(conn),
         [
             {
                 "hour": hour,
@@ -147,20 +165,63 @@ def _add_hourly(conn: Connection, tallies: Mapping[tuple[Any, ...], _Tally]) -> 
     )
 
 
+@dataclass(frozen=True)
+class _BitmapStatements:
+    create: Any
+    read: Any
+    write: Any
+
+
+def _bitmap_statements(
+    table: Table, key_names: Sequence[str], with_slogans: bool
+) -> Callable[[Connection], Any]:
+    def build(conn: Connection) -> _BitmapStatements:
+        key_cols = [table.c[name] for name in key_names]
+        value_cols = [table.c.plays, table.c.confirmed_plays, table.c.first_play_at, table.c.last_play_at]
+        value_cols.append(table.c.bikes)
+        if with_slogans:
+            value_cols.append(table.c.slogans)
+        read = (
+            select(*key_cols, *value_cols)
+            .where(tuple_(*key_cols).in_(bindparam("keys", expanding=True)))
+            .order_by(*key_cols)
+        )
+        if conn.dialect.name == "postgresql":
+            read = read.with_for_update()
+        values: dict[str, Any] = {
+            "plays": bindparam("v_plays"),
+            "confirmed_plays": bindparam("v_confirmed"),
+            "first_play_at": bindparam("v_first", type_=table.c.first_play_at.type),
+            "last_play_at": bindparam("v_last", type_=table.c.last_play_at.type),
+            "bikes": bindparam("v_bikes"),
+        }
+        if with_slogans:
+            values["slogans"] = bindparam("v_slogans")
+        where = [table.c[name] == bindparam(f"k_{name}", type_=table.c[name].type) for name in key_names]
+        return _BitmapStatements(
+            create=insert_for(conn, table).on_conflict_do_nothing(index_elements=list(key_names)),
+            read=read,
+            write=update(table).where(*where).values(values),
+        )
+
+    return statement(build)
+
+
 def _merge_bitmaps(
     conn: Connection,
-    table: Table,
+    statements: Callable[[Connection], Any],
     key_names: Sequence[str],
     tallies: Mapping[tuple[Any, ...], _Tally],
     *,
     with_slogans: bool,
 ) -> None:
+    sql: _BitmapStatements = statements(conn)
     keys = sorted(tallies)
     empty = {"plays": 0, "confirmed_plays": 0, "bikes": EMPTY_BITMAP}
     if with_slogans:
         empty["slogans"] = EMPTY_BITMAP
     conn.execute(
-        insert_for(conn, table).on_conflict_do_nothing(index_elements=list(key_names)),
+        sql.create,
         [
             {
                 **dict(zip(key_names, key, strict=True)),
@@ -171,16 +232,8 @@ def _merge_bitmaps(
             for key in keys
         ],
     )
-    key_cols = [table.c[name] for name in key_names]
-    value_cols = [table.c.plays, table.c.confirmed_plays, table.c.first_play_at, table.c.last_play_at]
-    value_cols.append(table.c.bikes)
-    if with_slogans:
-        value_cols.append(table.c.slogans)
-    query = select(*key_cols, *value_cols).where(tuple_(*key_cols).in_(keys)).order_by(*key_cols)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
     params = []
-    for row in conn.execute(query):
+    for row in conn.execute(sql.read, {"keys": keys}):
         key = tuple(row[: len(key_names)])
         tally = tallies[key]
         plays, confirmed, first, last, bikes, *slogans = row[len(key_names) :]
@@ -199,17 +252,13 @@ def _merge_bitmaps(
             names |= tally.slogans
             param["v_slogans"] = names.serialize()
         params.append(param)
-    values: dict[str, Any] = {
-        "plays": bindparam("v_plays"),
-        "confirmed_plays": bindparam("v_confirmed"),
-        "first_play_at": bindparam("v_first", type_=table.c.first_play_at.type),
-        "last_play_at": bindparam("v_last", type_=table.c.last_play_at.type),
-        "bikes": bindparam("v_bikes"),
-    }
-    if with_slogans:
-        values["slogans"] = bindparam("v_slogans")
-    where = [table.c[name] == bindparam(f"k_{name}", type_=table.c[name].type) for name in key_names]
-    conn.execute(update(table).where(*where).values(values), params)
+    conn.execute(sql.write, params)
+
+
+DAILY_KEY = ("day", "zone_id", "fleet_id", "slogan_id")
+ZONE_DAILY_KEY = ("day", "zone_id")
+_daily_sql = _bitmap_statements(daily, DAILY_KEY, with_slogans=False)
+_zone_daily_sql = _bitmap_statements(zone_daily, ZONE_DAILY_KEY, with_slogans=True)
 
 
 def rebuild(conn: Connection, tz: ZoneInfo, rows: Iterable[Sequence[Any]]) -> None:
