@@ -15,6 +15,7 @@ class ClipInfo:
     sha256: str
     duration_ms: int
     format: str
+    size_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,12 @@ def compile_snapshot(session: Session) -> Snapshot:
     for clip in session.exec(ready):
         assert clip.id is not None and clip.sha256 is not None and clip.duration_ms is not None
         clips[clip.slogan_id][(clip.event.value, clip.format.value)] = ClipInfo(
-            clip.id, clip_url(clip.sha256, clip.format), clip.sha256, clip.duration_ms, clip.format.value
+            clip.id,
+            clip_url(clip.sha256, clip.format),
+            clip.sha256,
+            clip.duration_ms,
+            clip.format.value,
+            clip.size_bytes,
         )
     slogans = {
         s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id])
