@@ -5,7 +5,6 @@ period while the usual question — whole days — never touches the log."""
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from itertools import groupby
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -51,8 +50,9 @@ class _Reach:
     confirmed: int = 0
     first: datetime | None = None
     last: datetime | None = None
-    bike_maps: list[BitMap] = field(default_factory=list)
-    slogans: set[int] = field(default_factory=set)
+    bike_sets: list[bytes | BitMap] = field(default_factory=list)  # serialized or not
+    slogan_sets: list[bytes] = field(default_factory=list)
+    slogan_ids: set[int] = field(default_factory=set)
     zones: set[str] = field(default_factory=set)
 
     def add(self, plays: int, confirmed: int, first: datetime, last: datetime) -> None:
@@ -62,7 +62,18 @@ class _Reach:
         self.last = last if self.last is None else max(self.last, last)
 
     def unique_bikes(self) -> int:
-        return len(BitMap.union(*self.bike_maps)) if self.bike_maps else 0
+        return len(_union(self.bike_sets))
+
+    def slogans(self) -> int:
+        return (
+            len(self.slogan_ids | set(_union(self.slogan_sets))) if self.slogan_sets else len(self.slogan_ids)
+        )
+
+
+def _union(sets: list[bytes | BitMap] | list[bytes]) -> BitMap:
+    if not sets:
+        return BitMap()
+    return BitMap.union(*(s if isinstance(s, BitMap) else BitMap.deserialize(s) for s in sets))
 
 
 def coverage(
@@ -98,7 +109,7 @@ def coverage(
                 plays=r.plays,
                 confirmed_plays=r.confirmed,
                 unique_bikes=r.unique_bikes(),
-                slogans=len(r.slogans),
+                slogans=r.slogans(),
                 last_play_at=r.last,
             )
         )
@@ -270,45 +281,39 @@ def _reach_from_days(
     by: Literal["zone", "slogan"],
     filters: Filters,
 ) -> None:
-    if by == "zone" and not filters.by_fleet_or_slogan:
-        conditions = [ZoneDaily.day >= first_day, ZoneDaily.day < end_day]
-        conditions += _rollup_filters(ZoneDaily, filters, None)
-        query: Any = columns(
-            ZoneDaily.zone_id,
-            ZoneDaily.plays,
-            ZoneDaily.confirmed_plays,
-            ZoneDaily.first_play_at,
-            ZoneDaily.last_play_at,
-            ZoneDaily.bikes,
-            ZoneDaily.slogans,
-        ).where(*conditions)
-        for zone_id, rows in groupby(sorted(session.exec(query), key=lambda r: r[0]), key=lambda r: r[0]):
-            r = reach.setdefault(zone_id, _Reach())
-            slogan_maps = []
-            for _, plays, confirmed, first, last, bikes, slogans in rows:
-                r.add(plays, confirmed, first, last)
-                r.bike_maps.append(BitMap.deserialize(bikes))
-                slogan_maps.append(BitMap.deserialize(slogans))
-            r.slogans.update(BitMap.union(*slogan_maps))
+    """Totals summed by the database; bike (and slogan) bitmaps merged here, one union per key."""
+    zone_level = by == "zone" and not filters.by_fleet_or_slogan
+    table: Any = ZoneDaily if zone_level else PlayDaily
+    conditions = [table.day >= first_day, table.day < end_day, *_rollup_filters(table, filters, None)]
+    if by == "zone" and not zone_level:
+        conditions.append(table.zone_id != NO_ZONE)
+    key = table.zone_id if by == "zone" else table.slogan_id
+    totals = (
+        columns(
+            key,
+            func.sum(table.plays),
+            func.sum(table.confirmed_plays),
+            func.min(table.first_play_at),
+            func.max(table.last_play_at),
+        )
+        .where(*conditions)
+        .group_by(key)
+    )
+    for k, plays, confirmed, first, last in session.exec(totals):  # type: ignore[call-overload]
+        reach.setdefault(k, _Reach()).add(int(plays), int(confirmed), first, last)
+    if zone_level:
+        for zone_id, bikes, slogans in session.connection().execute(
+            columns(table.zone_id, table.bikes, table.slogans).where(*conditions)
+        ):
+            reach[zone_id].bike_sets.append(bikes)
+            reach[zone_id].slogan_sets.append(slogans)
         return
-    conditions = [PlayDaily.day >= first_day, PlayDaily.day < end_day]
-    conditions += _rollup_filters(PlayDaily, filters, None)
-    if by == "zone":
-        conditions.append(PlayDaily.zone_id != NO_ZONE)
-    query = columns(
-        PlayDaily.zone_id,
-        PlayDaily.slogan_id,
-        PlayDaily.plays,
-        PlayDaily.confirmed_plays,
-        PlayDaily.first_play_at,
-        PlayDaily.last_play_at,
-        PlayDaily.bikes,
-    ).where(*conditions)
-    for zone_id, slogan_id, plays, confirmed, first, last, bikes in session.exec(query):
-        r = reach.setdefault(zone_id if by == "zone" else slogan_id, _Reach())
-        r.add(plays, confirmed, first, last)
-        r.bike_maps.append(BitMap.deserialize(bikes))
-        r.slogans.add(slogan_id)
+    for k, bikes, slogan_id, zone_id in session.connection().execute(
+        columns(key, table.bikes, table.slogan_id, table.zone_id).where(*conditions)
+    ):
+        r = reach[k]
+        r.bike_sets.append(bikes)
+        r.slogan_ids.add(slogan_id)
         if zone_id != NO_ZONE:
             r.zones.add(zone_id)
 
@@ -348,8 +353,8 @@ def _reach_from_log(
         r = reach.setdefault(key, _Reach())
         r.add(1, 1 if status == PlayStatus.played else 0, occurred_at, occurred_at)
         bikes.setdefault(key, BitMap()).add(bike_no)
-        r.slogans.add(slogan_id)
+        r.slogan_ids.add(slogan_id)
         if zone_id:
             r.zones.add(zone_id)
     for key, bitmap in bikes.items():
-        reach[key].bike_maps.append(bitmap)
+        reach[key].bike_sets.append(bitmap)
