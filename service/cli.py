@@ -37,6 +37,27 @@ def _migrate(_args: argparse.Namespace) -> None:
     print("database is at the latest schema")
 
 
+def _retention(_args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from service.db import make_engine
+    from service.events.service import drop_old_events
+    from service.timeutil import utcnow
+
+    settings = get_settings()
+    if settings.event_retention_months < 1:
+        sys.exit("EBIKE_VOICE_EVENT_RETENTION_MONTHS is not set: the event log is kept whole")
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            deleted = drop_old_events(session=session, months=settings.event_retention_months, now=utcnow())
+    finally:
+        engine.dispose()
+    print(
+        f"deleted {deleted} events older than {settings.event_retention_months} months; the stats keep them"
+    )
+
+
 def _keys_create(args: argparse.Namespace) -> None:
     from sqlmodel import Session
 
@@ -113,6 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
     migrate.set_defaults(func=_migrate)
+
+    retention = commands.add_parser(
+        "retention", help="delete the event log older than EBIKE_VOICE_EVENT_RETENTION_MONTHS (stats stay)"
+    )
+    retention.set_defaults(func=_retention)
 
     demo = commands.add_parser("demo", help="load the demo data and synthesize its clips")
     demo.add_argument("--host", default="127.0.0.1", help="only for the URLs printed")

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     event_batch_max: int = 1000
     # A proof of play further than this from the server's receive time is flagged as clock skew.
     clock_skew_threshold_s: float = 300.0
-    # PostgreSQL only: months of the raw event log kept (the rollups stay); 0 keeps everything.
+    # Months of the raw event log `ebike-voice retention` keeps (the rollups stay); 0 keeps everything.
     event_retention_months: int = 0
 
     @field_validator("timezone")

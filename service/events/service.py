@@ -2,13 +2,14 @@
 
 import random
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
-from sqlalchemy import bindparam, tuple_, update
+from sqlalchemy import bindparam, delete, tuple_, update
 from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -379,3 +380,15 @@ def record_play(
         status=row.play_status,
         clock_skew_s=row.clock_skew_s,
     )
+
+
+def drop_old_events(*, session: Session, months: int, now: datetime) -> int:
+    """Delete the raw log of the months before the last `months` (the current one included); the rollups
+    keep their counts. Returns the number of events deleted."""
+    if months < 1:
+        raise Invalid("keep at least one month of events")
+    year, month = divmod(now.year * 12 + now.month - 1 - (months - 1), 12)
+    cutoff = datetime(year, month + 1, 1, tzinfo=UTC)
+    result = session.exec(delete(LockEventLog).where(col(LockEventLog.occurred_at) < cutoff))  # type: ignore[call-overload]
+    session.commit()
+    return int(result.rowcount)

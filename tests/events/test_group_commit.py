@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from service.clips.models import LockEvent
+from service.errors import ServiceError
 from service.events.models import LockEventLog
+from service.events.service import drop_old_events
 from service.events.writer import EventWriter, write_events
 from service.fleets.models import Bike
 from service.stats.models import PlayHourly, ZoneDaily
@@ -103,3 +105,20 @@ def test_an_old_event_does_not_move_the_bike_back(engine: Any) -> None:
     with Session(engine) as session:
         bike = session.get(Bike, ("beiting", "B1"))
         assert bike is not None and (bike.last_zone_id, bike.last_slogan_id) == ("home", 1)
+
+
+@pytest.mark.usefixtures("fleet")
+def test_retention_drops_old_months_of_the_log_and_keeps_the_stats(engine: Any) -> None:
+    now = datetime(2026, 11, 15, tzinfo=UTC)
+    rows = [
+        {**_row(f"e{n}", bike=f"B{n}"), "occurred_at": now - timedelta(days=days)}
+        for n, days in enumerate((1, 20, 40, 70, 100))
+    ]
+    with engine.begin() as conn:
+        write_events(conn, rows, TZ)
+    with Session(engine) as session:
+        with pytest.raises(ServiceError):
+            drop_old_events(session=session, months=0, now=now)
+        assert drop_old_events(session=session, months=2, now=now) == 2  # before October
+    assert _count(engine, select(func.count()).select_from(LockEventLog)) == 3
+    assert _count(engine, select(func.sum(ZoneDaily.plays))) == 5
