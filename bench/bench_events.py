@@ -192,9 +192,10 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
     acked_dir = work / prefix
     acked_dir.mkdir()
     script = _lua(work, key, prefix)
-    with server(env, workers) as (base, _):
+    with server(env, workers) as (base, process):
         events = wrk(base, "/v1/events", script, [str(acked_dir)])
         health = wrk(base, "/healthz")
+        rss = _rss_mb(process.pid)
     acknowledged, lost = lost_events(url, acked_dir)
     for name, figures in (("POST /v1/events", events), ("GET /healthz", health)):
         print(
@@ -202,7 +203,10 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
             f"p99 {figures['p99']:6.1f} ms  non-2xx {figures['errors']:.0f}"
         )
     print(f"{label}: ratio events/healthz {events['rps'] / health['rps']:.2f}")
-    print(f"{label}: acknowledged {acknowledged}, lost: {lost}", flush=True)
+    print(
+        f"{label}: acknowledged {acknowledged}, lost: {lost}; server RSS after the load {rss:.0f} MB",
+        flush=True,
+    )
 
 
 @contextmanager
@@ -258,7 +262,7 @@ def memory(work: Path) -> None:
     with server(env) as (base, process):
         at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         body = {"event_id": "mem-1", "bike_id": "M1", "fleet_id": "beiting", "event": "unlock",
-                "lat": 40.002, "lon": 80.002, "occurred_at": at}  # fmt: skip
+                "lat": 40.002, "lon": 80.012, "occurred_at": at}  # fmt: skip
         answer = httpx.post(f"{base}/v1/events", json=body, headers={"Authorization": f"Bearer {key}"})
         assert answer.status_code == 200 and answer.json()["zone_id"] == "m-1", answer.text
         rss = _rss_mb(process.pid)
