@@ -125,23 +125,27 @@ async def answer_batch(
     *, engine: Engine, decider: Decider, writer: EventWriter, items: list[dict[str, Any]], api_key: ApiKey
 ) -> list[EventResult | EventError]:
     """Many events (an offline lock's backlog) in one commit; each item answered on its own."""
-    decided: list[EventResult | EventError | _Pending] = []
-    valid: list[tuple[int, EventIn]] = []
+    parsed: list[EventIn | EventError] = []
     for item in items:
         try:
-            valid.append((len(decided), EventIn.model_validate(item)))
-            decided.append(_error(None, 0, None))  # a placeholder, replaced below
+            parsed.append(EventIn.model_validate(item))
         except ValidationError as exc:
             event_id = item.get("event_id") if isinstance(item, dict) else None
-            decided.append(_error(event_id, 422, jsonable_encoder(exc.errors(include_url=False))))
-    outcomes = await decider.call_async([(event_in, api_key) for _, event_in in valid]) if valid else []
-    for (index, event_in), outcome in zip(valid, outcomes, strict=True):
+            parsed.append(_error(event_id, 422, jsonable_encoder(exc.errors(include_url=False))))
+    valid = [(event_in, api_key) for event_in in parsed if isinstance(event_in, EventIn)]
+    outcomes = iter(await decider.call_async(valid) if valid else [])
+    decided: list[EventResult | EventError | _Pending] = []
+    for event_in in parsed:
+        if isinstance(event_in, EventError):
+            decided.append(event_in)
+            continue
+        outcome = next(outcomes)
         if isinstance(outcome, ServiceError):
-            decided[index] = _error(event_in.event_id, outcome.status_code, outcome.message)
+            decided.append(_error(event_in.event_id, outcome.status_code, outcome.message))
         elif isinstance(outcome, EventResult):
-            decided[index] = outcome
+            decided.append(outcome)
         else:
-            decided[index] = _Pending(event_in, *outcome)
+            decided.append(_Pending(event_in, *outcome))
     rows = [d.row for d in decided if isinstance(d, _Pending)]
     new = await writer.call_async(rows) if rows else []
 
