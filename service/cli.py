@@ -1,6 +1,7 @@
 """The `ebike-voice` command."""
 
 import argparse
+import logging
 import sys
 import warnings
 
@@ -18,6 +19,8 @@ def _serve(args: argparse.Namespace) -> None:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
+    if args.no_access_log:  # our middleware writes the access log: quiet it for load tests
+        logging.getLogger("ebike_voice.access").setLevel(logging.WARNING)
     uvicorn.run(
         "service.main:create_app",
         factory=True,
@@ -36,6 +39,27 @@ def _migrate(_args: argparse.Namespace) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.effective_database_url)
     print("database is at the latest schema")
+
+
+def _retention(_args: argparse.Namespace) -> None:
+    from sqlmodel import Session
+
+    from service.db import make_engine
+    from service.events.service import drop_old_events
+    from service.timeutil import utcnow
+
+    settings = get_settings()
+    if settings.event_retention_months < 1:
+        sys.exit("EBIKE_VOICE_EVENT_RETENTION_MONTHS is not set: the event log is kept whole")
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with Session(engine) as session:
+            deleted = drop_old_events(session=session, months=settings.event_retention_months, now=utcnow())
+    finally:
+        engine.dispose()
+    print(
+        f"deleted {deleted} events older than {settings.event_retention_months} months; the stats keep them"
+    )
 
 
 def _keys_create(args: argparse.Namespace) -> None:
@@ -218,10 +242,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-access-log", action="store_true", help="do not log every request")
     serve.set_defaults(func=_serve)
 
     migrate = commands.add_parser("migrate", help="create or upgrade the database schema")
     migrate.set_defaults(func=_migrate)
+
+    retention = commands.add_parser(
+        "retention", help="delete the event log older than EBIKE_VOICE_EVENT_RETENTION_MONTHS (stats stay)"
+    )
+    retention.set_defaults(func=_retention)
 
     demo = commands.add_parser("demo", help="load the demo data and synthesize its clips")
     demo.add_argument("--host", default="127.0.0.1", help="only for the URLs printed")

@@ -4,6 +4,7 @@ import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -49,7 +50,7 @@ class Settings(BaseSettings):
     # How often a worker checks whether zones/campaigns/slogans changed elsewhere.
     snapshot_check_interval_s: float = 1.0
 
-    # Targeting: dayparts, quiet hours and daily caps follow this zone's clocks.
+    # Targeting, stats days and rollups follow this zone's clocks (dayparts, quiet hours, daily caps).
     timezone: str = "Asia/Shanghai"
     # Lock speaker volume (0-7) by day, and in the quiet hours (HH:MM-HH:MM, may wrap past midnight).
     volume: int = Field(default=6, ge=0, le=7)
@@ -57,6 +58,21 @@ class Settings(BaseSettings):
     quiet_volume: int = Field(default=3, ge=0, le=7)
     # GPS error allowance added around Point zones (metres).
     point_zone_tolerance_m: float = Field(default=15.0, ge=0, le=500)
+    # Most events one POST /v1/events/batch may carry (offline locks upload their backlog in batches).
+    event_batch_max: int = 1000
+    # A proof of play further than this from the server's receive time is flagged as clock skew.
+    clock_skew_threshold_s: float = 300.0
+    # Months of the raw event log `ebike-voice retention` keeps (the rollups stay); 0 keeps everything.
+    event_retention_months: int = 0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @field_validator("tts_engines", mode="before")
     @classmethod
@@ -80,6 +96,10 @@ class Settings(BaseSettings):
         if value.strip():
             parse_window_text(value)
         return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @property
     def clips_dir(self) -> Path:

@@ -1,5 +1,6 @@
 """The application: create_app() and the lifespan that owns the engines."""
 
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,13 +9,15 @@ from fastapi import FastAPI
 from service.api import api_router
 from service.audit.service import install_audit
 from service.auth.ratelimit import RateLimiter
-from service.auth.service import LastUsed
+from service.auth.service import KeyCache, LastUsed
 from service.clips.synthesis import build_synthesizer
 from service.config import Settings, get_settings
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.errors import install_error_handlers
+from service.events.service import Decider
 from service.events.snapshot import SnapshotHolder
+from service.events.writer import EventWriter
 from service.observability.middleware import RequestContext
 
 
@@ -35,10 +38,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.last_used = LastUsed()
         app.state.event_rate = RateLimiter(settings.event_rate_per_key_s, settings.event_burst_per_key)
         app.state.tts_engines = synthesizer.maker.engines
+        app.state.event_writer = EventWriter(engine, settings.tz)
+        app.state.event_decider = Decider(engine, snapshots, random.SystemRandom())
+        app.state.key_cache = KeyCache(ttl_s=settings.snapshot_check_interval_s)
         synthesizer.resume_pending()
         try:
             yield
         finally:
+            app.state.event_decider.close()
+            app.state.event_writer.close()
             synthesizer.shutdown()
             engine.dispose()
 

@@ -4,22 +4,27 @@ from service.audit.models import AuditEntry
 from service.auth.models import ApiKey
 from service.campaigns.models import Campaign
 from service.clips.models import Clip
-from service.events.models import LockEventLog, SnapshotVersion
+from service.events.models import BikeNumber, LockEventLog, SnapshotVersion
 from service.fleets.models import Bike, Fleet
 from service.lexicon.models import LexiconEntry
 from service.slogans.models import Slogan
+from service.stats.models import PlayDaily, PlayHourly, ZoneDaily
 from service.zones.models import Zone
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
     "Bike",
+    "BikeNumber",
     "Campaign",
     "Clip",
     "Fleet",
     "LexiconEntry",
     "LockEventLog",
+    "PlayDaily",
+    "PlayHourly",
     "Slogan",
     "SnapshotVersion",
     "Zone",
+    "ZoneDaily",
 ]

@@ -5,6 +5,7 @@ import time
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey, Role
@@ -102,3 +103,38 @@ class LastUsed:
             self._written[key_id] = now
         session.exec(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=utcnow()))  # type: ignore[call-overload]
         session.commit()
+
+
+class KeyCache:
+    """Keys seen in the last `ttl_s` seconds, by hash, so the lock-event path skips a database lookup per
+    request; a revoked key stops working within `ttl_s` (the snapshot has the same delay)."""
+
+    def __init__(self, ttl_s: float = 1.0, max_keys: int = 10_000) -> None:
+        self._ttl = ttl_s
+        self._max = max_keys
+        self._keys: dict[str, tuple[float, ApiKey | None]] = {}
+
+    def get(self, digest: str) -> tuple[bool, ApiKey | None]:
+        """(known, key): a fresh entry may say that no such key exists."""
+        entry = self._keys.get(digest)
+        if entry is None or time.monotonic() - entry[0] > self._ttl:
+            return False, None
+        return True, entry[1]
+
+    def put(self, digest: str, api_key: ApiKey | None) -> None:
+        if len(self._keys) >= self._max:
+            self._keys.clear()
+        self._keys[digest] = (time.monotonic(), api_key)
+
+
+def load_key(*, engine: Engine, digest: str, last_used: LastUsed) -> ApiKey | None:
+    """The live key with this hash (not revoked, not expired), its use recorded; None if there is none."""
+    with Session(engine) as session:
+        api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+        if api_key is None or api_key.revoked_at is not None or api_key.id is None:
+            return None
+        if api_key.expires_at is not None and api_key.expires_at <= utcnow():
+            return None
+        session.expunge(api_key)
+        last_used.touch(session, api_key.id)
+        return api_key

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from service.auth.models import ApiKey, Role
 from service.clips.models import LockEvent
+from service.config import get_settings
 from service.errors import Invalid
 from service.events.models import EventIn
 from service.events.service import record_event
@@ -124,7 +125,8 @@ def simulate(
     operator = ApiKey(
         name="simulator", role=Role.operator, key_hash="", fleet_ids=sorted({b.fleet_id for b in fleet_bikes})
     )
-    snapshot = compile_snapshot(session)
+    snapshot = compile_snapshot(session, get_settings())
+    tz = snapshot.settings.timezone
 
     rides: list[tuple[datetime, Bike, _Place, _Place, int]] = []
     for bike in fleet_bikes:
@@ -163,7 +165,9 @@ def simulate(
                 lon=lon,
                 occurred_at=at,
             )
-            record_event(session=session, snapshot=snapshot, event_in=event_in, api_key=operator, rng=rng)
+            record_event(
+                session=session, snapshot=snapshot, event_in=event_in, api_key=operator, rng=rng, tz=tz
+            )
             visited.add(place.zone.id)
             count += 1
             if count % 10_000 == 0:

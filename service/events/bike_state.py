@@ -1,64 +1,93 @@
-"""What the decision remembers per bike — the last slogan it heard and its plays per slogan today — kept on
-the Bike row, so it holds across restarts and worker processes and costs no query beyond reading the row."""
+"""What the decision remembers per bike — the last slogan it heard and its plays per slogan on the local
+day — kept on the Bike row (so it holds across restarts and worker processes) and, for the moments before
+the writer has committed a worker's latest decisions, in that worker's BikeMemo."""
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from service.fleets.models import Bike
 
+Plays = Mapping[int, int]  # slogan id -> plays on one local day
 
-@dataclass
+
+@dataclass(frozen=True, slots=True)
 class BikeState:
     bike: Bike | None  # None: first event of this bike
     day: date  # the event's local day
     last_slogan_id: int | None
-    plays_today: Mapping[int, int]  # slogan id -> plays on `day`
-
-
-def read_bike_state(*, session: Session, fleet_id: str, bike_id: str, day: date) -> BikeState:
-    """Read in the event's transaction; on PostgreSQL the row stays locked until commit, so two workers
-    handling the same bike at once count its plays one after the other."""
-    return _state(session.get(Bike, (fleet_id, bike_id), with_for_update=True), day)
+    plays_today: Plays
 
 
 def peek_bike_state(*, session: Session, fleet_id: str, bike_id: str, day: date) -> BikeState:
-    """The same, for a look that changes nothing (explain): no lock."""
-    return _state(session.get(Bike, (fleet_id, bike_id)), day)
+    """The bike as the log has it, for a look that changes nothing (explain)."""
+    bike = session.get(Bike, (fleet_id, bike_id))
+    last, plays = plays_on(bike, None, day)
+    return BikeState(bike, day, last, plays)
 
 
-def _state(bike: Bike | None, day: date) -> BikeState:
+@dataclass(frozen=True, slots=True)
+class _Memo:
+    seen_at: datetime
+    last_slogan_id: int | None
+    day: date
+    plays: Plays
+
+
+class BikeMemo:
+    """A worker's latest decisions per bike, newer than the log until the writer commits them. Bounded:
+    the oldest bikes are forgotten first (the log has them by then)."""
+
+    def __init__(self, max_bikes: int = 200_000) -> None:
+        self._max = max_bikes
+        self._entries: OrderedDict[tuple[str, str], _Memo] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> _Memo | None:
+        return self._entries.get(key)
+
+    def remember(
+        self,
+        key: tuple[str, str],
+        at: datetime,
+        day: date,
+        slogan_id: int | None,
+        last_slogan_id: int | None,
+        plays: Plays,
+    ) -> None:
+        current = self._entries.get(key)
+        if current is not None and current.seen_at > at:
+            return  # a late upload from earlier: the bike has moved on
+        after = dict(plays)
+        if slogan_id is not None:
+            after[slogan_id] = after.get(slogan_id, 0) + 1
+        self._entries[key] = _Memo(at, slogan_id if slogan_id is not None else last_slogan_id, day, after)
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+
+def plays_on(bike: Any, memo: _Memo | None, day: date) -> tuple[int | None, Plays]:
+    """(last slogan, plays on `day`) from the bike's row (an ORM Bike or a plain row) or, where newer, the
+    worker's memo."""
+    if memo is not None and (bike is None or bike.last_seen_at is None or memo.seen_at >= bike.last_seen_at):
+        return memo.last_slogan_id, memo.plays if memo.day == day else {}
     if bike is None:
-        return BikeState(None, day, None, {})
-    plays = {int(k): v for k, v in bike.plays_today.items()} if bike.plays_day == day else {}
-    return BikeState(bike, day, bike.last_slogan_id, plays)
+        return None, {}
+    plays = {int(k): v for k, v in (bike.plays_today or {}).items()} if bike.plays_day == day else {}
+    return bike.last_slogan_id, plays
 
 
-def remember_event(
-    *,
-    session: Session,
-    state: BikeState,
-    fleet_id: str,
-    bike_id: str,
-    zone_id: str | None,
-    at: datetime,
-    slogan_id: int | None,
-) -> Bike:
-    """Update (or register) the bike after an event, in the caller's transaction."""
-    bike = state.bike
-    if bike is None:
-        bike = Bike(fleet_id=fleet_id, bike_id=bike_id)
-        session.add(bike)
-    if bike.last_seen_at is None or at >= bike.last_seen_at:  # a late upload does not move the bike back
-        bike.last_zone_id = zone_id
-        bike.last_seen_at = at
-    if slogan_id is not None:
-        bike.last_slogan_id = slogan_id
-        # A late event from an earlier day leaves today's counters alone.
-        if bike.plays_day is None or state.day >= bike.plays_day:
-            plays = {str(k): v for k, v in state.plays_today.items()}
-            plays[str(slogan_id)] = plays.get(str(slogan_id), 0) + 1
-            bike.plays_day, bike.plays_today = state.day, plays
-    return bike
+def count_play(
+    plays_day: date | None, plays: Mapping[str, int], day: date, slogan_id: int
+) -> tuple[date, dict[str, int]]:
+    """The bike's counters after a play on `day`: a new day starts from zero; a late play from an earlier
+    day leaves the current day's counters as they are."""
+    if plays_day is not None and day < plays_day:
+        return plays_day, dict(plays)
+    counters = dict(plays) if plays_day == day else {}
+    counters[str(slogan_id)] = counters.get(str(slogan_id), 0) + 1
+    return day, counters

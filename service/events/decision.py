@@ -38,7 +38,7 @@ class ClipInfo:
     duration_ms: int
     format: str
     profile: str
-    profile: str
+    size_bytes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,6 @@
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
@@ -12,6 +14,12 @@ from service.timeutil import UTCDateTime, as_utc, utcnow
 # How far ahead of the server's clock a lock's clock may run.
 MAX_CLOCK_AHEAD = timedelta(minutes=15)
 _ID = r"^[A-Za-z0-9._:@-]+$"
+
+
+class PlayStatus(StrEnum):
+    played = "played"
+    failed = "failed"
+    skipped = "skipped"
 
 
 class EventIn(BaseModel):
@@ -83,6 +91,24 @@ class LockEventLog(SQLModel, table=True):
     slogan_id: int | None = None
     clip_id: int | None = None
     volume: int | None = None
+    # The bike's dense number (BikeNumber), the member of the rollups' distinct-bike bitmaps.
+    bike_no: int | None = None
+    # Proof of play, reported by the device: its own clock, kept apart from occurred_at and received_at.
+    played_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    play_status: PlayStatus | None = Field(default=None, sa_type=str_enum(PlayStatus))
+    # played_at - received_at in seconds, set only when beyond the configured threshold.
+    clock_skew_s: float | None = None
+
+
+class BikeNumber(SQLModel, table=True):
+    """A dense integer per bike, so distinct bikes can be counted with compressed bitmaps."""
+
+    __tablename__ = "bike_number"
+    __table_args__ = (UniqueConstraint("fleet_id", "bike_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    fleet_id: str = Field(max_length=100)
+    bike_id: str = Field(max_length=100)
 
 
 class SnapshotVersion(SQLModel, table=True):
@@ -92,3 +118,42 @@ class SnapshotVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+
+
+class PlayedIn(BaseModel):
+    played_at: datetime
+    status: PlayStatus
+
+    @field_validator("played_at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return as_utc(value)
+
+
+class PlayedResult(SQLModel):
+    event_id: str
+    occurred_at: datetime  # the operator's event time
+    received_at: datetime  # the server's time when the event arrived
+    played_at: datetime  # the device's clock when it played (or failed, or skipped)
+    status: PlayStatus
+    # played_at - received_at when beyond the threshold (EBIKE_VOICE_CLOCK_SKEW_THRESHOLD_S), else null.
+    clock_skew_s: float | None
+
+
+class EventBatchIn(BaseModel):
+    # Items stay raw here so that one malformed item is reported alone instead of failing the request.
+    events: list[dict[str, Any]]
+
+
+class ItemError(SQLModel):
+    status: int
+    detail: Any
+
+
+class EventError(SQLModel):
+    event_id: str | None
+    error: ItemError
+
+
+class EventBatchResult(SQLModel):
+    results: list[EventResult | EventError]

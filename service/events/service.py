@@ -1,39 +1,257 @@
 """Lock and unlock events: decide on the snapshot, log durably, answer."""
 
 import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from fastapi.concurrency import run_in_threadpool
+from fastapi.encoders import jsonable_encoder
+from pydantic import ValidationError
+from sqlalchemy import bindparam, delete, tuple_, update
+from sqlalchemy import select as columns
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from service.audio.profiles import DEFAULT_PROFILE
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus, clip_url
-from service.errors import Conflict, Forbidden, Invalid
-from service.events.bike_state import read_bike_state, remember_event
+from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from service.events.batching import Batcher
+from service.events.bike_state import BikeMemo, plays_on
 from service.events.decision import ClipInfo, Decision, EventQuery, Snapshot, choose_clip
-from service.events.models import ClipRef, EventIn, EventResult, LockEventLog
+from service.events.models import (
+    ClipRef,
+    EventError,
+    EventIn,
+    EventResult,
+    ItemError,
+    LockEventLog,
+    PlayedIn,
+    PlayedResult,
+    PlayStatus,
+)
+from service.events.snapshot import SnapshotHolder
+from service.events.writer import EventWriter, write_events
+from service.fleets.models import Bike
 from service.slogans.models import Slogan
+from service.stats.rollups import Play, add_plays
+from service.timeutil import utcnow
 
 
 def record_event(
-    *, session: Session, snapshot: Snapshot, event_in: EventIn, api_key: ApiKey, rng: random.Random
+    *,
+    session: Session,
+    snapshot: Snapshot,
+    event_in: EventIn,
+    api_key: ApiKey,
+    rng: random.Random,
+    tz: ZoneInfo,
+    writer: EventWriter | None = None,
 ) -> EventResult:
+    """Decide, log durably, answer. With a writer the log row joins the worker's group commit; without one
+    (scripts, the demo) it is committed here, in the session."""
+    decided = _decide(session=session, snapshot=snapshot, event_in=event_in, api_key=api_key, rng=rng)
+    if isinstance(decided, EventResult):
+        return decided
+    row, decision = decided
+    (new,) = _log(session, [row], tz, writer)
+    return _result(event_in.event_id, decision) if new else _replay_logged(session, row, event_in)
+
+
+Outcome = EventResult | tuple[dict[str, Any], Decision] | ServiceError
+
+
+class Decider(Batcher[tuple[EventIn, ApiKey], Outcome]):
+    """Decides the events queued since its last round: one query for their bikes, one for the event ids
+    already logged, then `_decide` for each (no query left to make). One per worker process."""
+
+    def __init__(self, engine: Engine, snapshots: SnapshotHolder, rng: random.Random) -> None:
+        self._engine = engine
+        self._snapshots = snapshots
+        self._rng = rng
+        self._memo = BikeMemo()
+        super().__init__("event-decider", self._decide_round)
+
+    def _decide_round(self, batch: list[list[tuple[EventIn, ApiKey]]]) -> list[list[Outcome] | Exception]:
+        requests = [request for submitted in batch for request in submitted]
+        outcomes: list[Outcome] = []
+        with Session(self._engine) as session:
+            snapshot = self._snapshots.get()
+            known = _prefetch(session, snapshot, [event_in for event_in, _ in requests], self._memo)
+            for event_in, api_key in requests:
+                try:
+                    outcomes.append(
+                        _decide(
+                            session=session,
+                            snapshot=snapshot,
+                            event_in=event_in,
+                            api_key=api_key,
+                            rng=self._rng,
+                            known=known,
+                        )
+                    )
+                except ServiceError as exc:
+                    outcomes.append(exc)
+        split: list[list[Outcome] | Exception] = []
+        start = 0
+        for submitted in batch:
+            split.append(outcomes[start : start + len(submitted)])
+            start += len(submitted)
+        return split
+
+
+async def answer_event(
+    *, engine: Engine, decider: Decider, writer: EventWriter, event_in: EventIn, api_key: ApiKey
+) -> EventResult:
+    """record_event for the server: decided in the decider's next round, logged in the writer's next
+    commit, awaited on the event loop without holding a thread or a connection."""
+    (outcome,) = await decider.call_async([(event_in, api_key)])
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    if isinstance(outcome, EventResult):
+        return outcome
+    row, decision = outcome
+    (new,) = await writer.call_async([row])
+    if new:
+        return _result(event_in.event_id, decision)
+
+    def replay() -> EventResult:
+        with Session(engine) as session:
+            return _replay_logged(session, row, event_in)
+
+    return await run_in_threadpool(replay)
+
+
+async def answer_batch(
+    *, engine: Engine, decider: Decider, writer: EventWriter, items: list[dict[str, Any]], api_key: ApiKey
+) -> list[EventResult | EventError]:
+    """Many events (an offline lock's backlog) in one commit; each item answered on its own."""
+    parsed: list[EventIn | EventError] = []
+    for item in items:
+        try:
+            parsed.append(EventIn.model_validate(item))
+        except ValidationError as exc:
+            event_id = item.get("event_id") if isinstance(item, dict) else None
+            parsed.append(_error(event_id, 422, jsonable_encoder(exc.errors(include_url=False))))
+    valid = [(event_in, api_key) for event_in in parsed if isinstance(event_in, EventIn)]
+    outcomes = iter(await decider.call_async(valid) if valid else [])
+    decided: list[EventResult | EventError | _Pending] = []
+    for event_in in parsed:
+        if isinstance(event_in, EventError):
+            decided.append(event_in)
+            continue
+        outcome = next(outcomes)
+        if isinstance(outcome, ServiceError):
+            decided.append(_error(event_in.event_id, outcome.status_code, outcome.message))
+        elif isinstance(outcome, EventResult):
+            decided.append(outcome)
+        else:
+            decided.append(_Pending(event_in, *outcome))
+    rows = [d.row for d in decided if isinstance(d, _Pending)]
+    new = await writer.call_async(rows) if rows else []
+
+    def answer() -> list[EventResult | EventError]:
+        with Session(engine) as session:
+            return _answers(session, decided, new)
+
+    return await run_in_threadpool(answer)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    event_in: EventIn
+    row: dict[str, Any]
+    decision: Decision
+
+
+def _answers(
+    session: Session, decided: list[EventResult | EventError | _Pending], new: list[bool]
+) -> list[EventResult | EventError]:
+    """Each pending item's answer once logged: its decision if new, the first answer if a duplicate."""
+    flags = iter(new)
+    answers: list[EventResult | EventError] = []
+    for item in decided:
+        if not isinstance(item, _Pending):
+            answers.append(item)
+            continue
+        event_id = item.event_in.event_id
+        try:
+            answers.append(
+                _result(event_id, item.decision)
+                if next(flags)
+                else _replay_logged(session, item.row, item.event_in)
+            )
+        except ServiceError as exc:
+            answers.append(_error(event_id, exc.status_code, exc.message))
+    return answers
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What a round of decisions reads, fetched for the whole round at once."""
+
+    bikes: dict[tuple[str, str], Any]  # rows of bike
+    logged: dict[tuple[str, str], Any]  # rows of lock_event
+    memo: BikeMemo  # this worker's recent decisions, newer than the log may be yet
+
+
+def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn], memo: BikeMemo) -> _Known:
+    """Two plain queries for the round (rows, not ORM objects: a fraction of the cost)."""
+    bike_keys = sorted({(e.fleet_id, e.bike_id) for e in events})
+    log_keys = sorted(
+        {(operator, e.event_id) for e in events if (operator := snapshot.fleet_operators.get(e.fleet_id))}
+    )
+    connection = session.connection()
+    bikes = connection.execute(_BIKES, {"keys": bike_keys})
+    logged = connection.execute(_LOGGED, {"keys": log_keys}) if log_keys else []
+    return _Known(
+        bikes={(b.fleet_id, b.bike_id): b for b in bikes},
+        logged={(row.operator, row.event_id): row for row in logged},
+        memo=memo,
+    )
+
+
+_bike_table: Any = Bike.__table__  # type: ignore[attr-defined]
+_log_table: Any = LockEventLog.__table__  # type: ignore[attr-defined]
+_BIKES = columns(_bike_table).where(
+    tuple_(_bike_table.c.fleet_id, _bike_table.c.bike_id).in_(bindparam("keys", expanding=True))
+)
+_LOGGED = columns(_log_table).where(
+    tuple_(_log_table.c.operator, _log_table.c.event_id).in_(bindparam("keys", expanding=True))
+)
+
+
+def _decide(
+    *,
+    session: Session,
+    snapshot: Snapshot,
+    event_in: EventIn,
+    api_key: ApiKey,
+    rng: random.Random,
+    known: _Known | None = None,
+) -> EventResult | tuple[dict[str, Any], Decision]:
+    """The answer to an event already logged, or the row to log and the decision to answer with.
+    `known`: the decider's prefetched reads; without it, each read is its own query."""
     operator = snapshot.fleet_operators.get(event_in.fleet_id)
     if operator is None:
         raise Invalid(f"unknown fleet {event_in.fleet_id!r}")
     if event_in.fleet_id not in api_key.fleet_ids:
         raise Forbidden(f"this key may not report events for fleet {event_in.fleet_id!r}")
 
-    existing = _find(session, operator, event_in.event_id)
+    if known is None:
+        existing = _find(session, operator, event_in.event_id)
+    else:
+        existing = known.logged.get((operator, event_in.event_id))
     if existing is not None:
         return _replay(session, existing, event_in)
 
-    bike_state = read_bike_state(
-        session=session,
-        fleet_id=event_in.fleet_id,
-        bike_id=event_in.bike_id,
-        day=snapshot.settings.local_day(event_in.occurred_at),
-    )
+    bike_key = (event_in.fleet_id, event_in.bike_id)
+    bike = session.get(Bike, bike_key) if known is None else known.bikes.get(bike_key)
+    day = snapshot.settings.local_day(event_in.occurred_at)
+    memo = known.memo.get(bike_key) if known is not None else None
+    last_slogan_id, plays_today = plays_on(bike, memo, day)
     zone = snapshot.zones.locate(event_in.lon, event_in.lat)
     decision = choose_clip(
         snapshot,
@@ -42,47 +260,57 @@ def record_event(
             event=event_in.event.value,
             zone=zone,
             at=event_in.occurred_at,
-            last_slogan_id=bike_state.last_slogan_id,
-            plays_today=bike_state.plays_today,
+            last_slogan_id=last_slogan_id,
+            plays_today=plays_today,
             profile=snapshot.fleet_profiles.get(event_in.fleet_id, DEFAULT_PROFILE),
         ),
         rng,
     )
-    row = LockEventLog(
-        operator=operator,
-        event_id=event_in.event_id,
-        fleet_id=event_in.fleet_id,
-        bike_id=event_in.bike_id,
-        event=event_in.event,
-        lat=event_in.lat,
-        lon=event_in.lon,
-        occurred_at=event_in.occurred_at,
-        zone_id=decision.zone_id,
-        campaign_id=decision.campaign_id,
-        slogan_id=decision.slogan_id,
-        clip_id=decision.clip.id if decision.clip else None,
-        volume=decision.volume,
-    )
-    session.add(row)
-    remember_event(
-        session=session,
-        state=bike_state,
-        fleet_id=event_in.fleet_id,
-        bike_id=event_in.bike_id,
-        zone_id=decision.zone_id,
-        at=event_in.occurred_at,
-        slogan_id=decision.slogan_id,
-    )
-    try:
+    row = {
+        "operator": operator,
+        "event_id": event_in.event_id,
+        "fleet_id": event_in.fleet_id,
+        "bike_id": event_in.bike_id,
+        "event": event_in.event,
+        "lat": event_in.lat,
+        "lon": event_in.lon,
+        "occurred_at": event_in.occurred_at,
+        "received_at": utcnow(),
+        "zone_id": decision.zone_id,
+        "campaign_id": decision.campaign_id,
+        "slogan_id": decision.slogan_id,
+        "clip_id": decision.clip.id if decision.clip else None,
+        "volume": decision.volume,
+    }
+    if known is not None:  # later events of this bike in the round (and the next rounds) see this one
+        known.memo.remember(
+            bike_key, event_in.occurred_at, day, decision.slogan_id, last_slogan_id, plays_today
+        )
+    return row, decision
+
+
+def _log(
+    session: Session, rows: list[dict[str, Any]], tz: ZoneInfo, writer: EventWriter | None
+) -> list[bool]:
+    """Per row, True if newly logged, False if its event id was logged before (a retry or a race)."""
+    if writer is None:
+        new = write_events(session.connection(), rows, tz)
         session.commit()
-    except IntegrityError:
-        # A concurrent request with the same event id (a client retry) or the same new bike won the race.
-        session.rollback()
-        existing = _find(session, operator, event_in.event_id)
-        if existing is None:
-            raise
-        return _replay(session, existing, event_in)
-    return _result(event_in.event_id, decision)
+        return new
+    # Give the connection back to the pool while waiting: the commit may take a few milliseconds.
+    session.rollback()
+    return writer.call(rows)
+
+
+def _replay_logged(session: Session, row: dict[str, Any], event_in: EventIn) -> EventResult:
+    existing = _find(session, row["operator"], event_in.event_id)
+    assert existing is not None, "a duplicate is in the log"
+    return _replay(session, existing, event_in)
+
+
+def _error(event_id: Any, status: int, detail: Any) -> EventError:
+    known_id = event_id if isinstance(event_id, str) else None
+    return EventError(event_id=known_id, error=ItemError(status=status, detail=detail))
 
 
 def _find(session: Session, operator: str, event_id: str) -> LockEventLog | None:
@@ -106,6 +334,7 @@ def _replay(session: Session, row: LockEventLog, event_in: EventIn) -> EventResu
             clip.duration_ms,
             clip.format,
             clip.profile,
+            clip.size_bytes,
         )
     decision = Decision(
         zone_id=row.zone_id,
@@ -128,3 +357,65 @@ def _result(event_id: str, decision: Decision) -> EventResult:
         clip=ClipRef.model_validate(clip, from_attributes=True) if clip else None,
         volume=decision.volume,
     )
+
+
+def record_play(
+    *,
+    session: Session,
+    event_id: str,
+    played_in: PlayedIn,
+    api_key: ApiKey,
+    tz: ZoneInfo,
+    skew_threshold_s: float,
+) -> PlayedResult:
+    """Proof of play from the device. The first report stands (a retry gets it back); a confirmed play
+    counts into the rollups in the same transaction."""
+    query = select(LockEventLog).where(
+        LockEventLog.event_id == event_id, col(LockEventLog.fleet_id).in_(api_key.fleet_ids)
+    )
+    row = session.exec(query).first()
+    if row is None:
+        raise NotFound(f"no event {event_id!r} of your fleets")
+    if row.play_status is None:
+        if row.clip_id is None and played_in.status is PlayStatus.played:
+            raise Invalid("this event was answered without a clip: there was nothing to play")
+        skew = (played_in.played_at - row.received_at).total_seconds()
+        # Conditional, so two racing reports cannot both count: the first one claims the row.
+        claim = (
+            update(LockEventLog)
+            .where(col(LockEventLog.id) == row.id, col(LockEventLog.play_status).is_(None))
+            .values(
+                played_at=played_in.played_at,
+                play_status=played_in.status,
+                clock_skew_s=round(skew, 3) if abs(skew) > skew_threshold_s else None,
+            )
+        )
+        if session.exec(claim).rowcount == 1 and played_in.status is PlayStatus.played:  # type: ignore[call-overload]
+            assert row.slogan_id is not None and row.bike_no is not None
+            play = Play(row.occurred_at, row.zone_id, row.slogan_id, row.fleet_id, row.event, row.bike_no, 1)
+            add_plays(session.connection(), [play], tz, count_plays=False)
+        session.commit()
+        session.refresh(row)
+    if (row.play_status, row.played_at) != (played_in.status, played_in.played_at):
+        raise Conflict(f"event {event_id!r} already has a different proof of play")
+    assert row.played_at is not None and row.play_status is not None
+    return PlayedResult(
+        event_id=row.event_id,
+        occurred_at=row.occurred_at,
+        received_at=row.received_at,
+        played_at=row.played_at,
+        status=row.play_status,
+        clock_skew_s=row.clock_skew_s,
+    )
+
+
+def drop_old_events(*, session: Session, months: int, now: datetime) -> int:
+    """Delete the raw log of the months before the last `months` (the current one included); the rollups
+    keep their counts. Returns the number of events deleted."""
+    if months < 1:
+        raise Invalid("keep at least one month of events")
+    year, month = divmod(now.year * 12 + now.month - 1 - (months - 1), 12)
+    cutoff = datetime(year, month + 1, 1, tzinfo=UTC)
+    result = session.exec(delete(LockEventLog).where(col(LockEventLog.occurred_at) < cutoff))  # type: ignore[call-overload]
+    session.commit()
+    return int(result.rowcount)

@@ -76,6 +76,7 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
             clip.duration_ms,
             clip.format.value,
             clip.profile,
+            clip.size_bytes,
         )
     slogans = {
         s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id], s.language)
@@ -142,7 +143,12 @@ class SnapshotHolder:
         snapshot = self._snapshot
         if snapshot is not None and time.monotonic() - self._checked_at < self._interval:
             return snapshot
-        with self._lock:
+        # While one request refreshes, the others go on with the current snapshot: they hold pooled
+        # connections, and waiting here for the refresher (which needs a connection too) could deadlock.
+        if not self._lock.acquire(blocking=snapshot is None):
+            assert snapshot is not None
+            return snapshot
+        try:
             if self._snapshot is not None and time.monotonic() - self._checked_at < self._interval:
                 return self._snapshot
             with Session(self._engine) as session:
@@ -150,3 +156,5 @@ class SnapshotHolder:
                     self._snapshot = compile_snapshot(session, self._settings)
             self._checked_at = time.monotonic()
             return self._snapshot
+        finally:
+            self._lock.release()

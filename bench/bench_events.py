@@ -1,0 +1,300 @@
+"""The lock-event path under load, against GET /healthz on the same server as the baseline.
+
+Starts `ebike-voice serve` on the demo data (SQLite, one worker; then two workers, and PostgreSQL when
+EBIKE_VOICE_BENCH_POSTGRES_URL or a local server is there), drives POST /v1/events with wrk — 32
+connections, unique event ids, the demo's 500 bikes spread over its zones — then GET /healthz the same
+way, and prints requests/s, p50 and p99 for each, the ratio events/healthz, and `lost: N`, the events
+answered 200 that are missing from the log. Then the server's memory with 100,000 bikes and 10,000 zones.
+
+Environment: EBIKE_VOICE_BENCH_SECONDS (default 10) per wrk run; the machine is shared, so figures vary.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import make_url, text
+
+from service.db import make_engine
+from service.demo.zones import demo_zones
+from service.zones.geometry import zone_shape
+
+SECONDS = int(os.environ.get("EBIKE_VOICE_BENCH_SECONDS", "10"))
+CONNECTIONS = 32
+PG_URL = os.environ.get("EBIKE_VOICE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+LUA = r"""
+local points = {%(points)s}
+local bikes = {%(bikes)s}
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init(args)
+  counter = 0
+  acked = io.open(args[1] .. "/acked-" .. tid .. ".txt", "w")
+end
+function request()
+  counter = counter + 1
+  local p = points[(counter * 7 + tid) %% #points + 1]
+  local b = bikes[(counter * 13 + tid * 101) %% #bikes + 1]
+  local body = string.format(
+    '{"event_id":"%(prefix)s-%%d-%%d","bike_id":"%%s","fleet_id":"%%s","event":"%%s","lat":%%.6f,' ..
+    '"lon":%%.6f,"occurred_at":"%(at)s"}',
+    tid, counter, b[2], b[1], (counter %% 2 == 0) and "lock" or "unlock", p[2], p[1])
+  return wrk.format("POST", "/v1/events",
+    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(key)s"}, body)
+end
+function response(status, headers, body)
+  if status == 200 then
+    acked:write(string.match(body, '"event_id":"([^"]+)"'), "\n")
+  end
+end
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk from Debian's packages ...", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or sys.exit("wrk could not be installed")
+
+
+def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {**os.environ, "EBIKE_VOICE_DATA_DIR": str(data_dir), "EBIKE_VOICE_TTS_ENGINES": "espeak"}
+    env["EBIKE_VOICE_DATABASE_URL"] = database_url or ""
+    return env
+
+
+def load_demo(env: dict[str, str]) -> str:
+    """The demo's operator key."""
+    out = subprocess.run(
+        [sys.executable, "-m", "service", "demo"], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    match = re.search(r"operator key:\s+(\S+)", out)
+    assert match, out
+    return match.group(1)
+
+
+@contextmanager
+def server(env: dict[str, str], workers: int = 1):  # type: ignore[no-untyped-def]
+    port = _free_port()
+    log = open(Path(env["EBIKE_VOICE_DATA_DIR"]) / f"serve-{port}.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve", "--port", str(port), "--workers", str(workers)]
+        + ["--no-access-log"],
+        env=env,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/readyz", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"server did not start: see {log.name}") from None
+                time.sleep(0.2)
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+def wrk(base: str, path: str, script: Path | None = None, args: list[str] | None = None) -> dict[str, float]:
+    command = [ensure_wrk(), "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "--timeout", "10s"]
+    if script:
+        command += ["-s", str(script)]
+    command.append(base + path)
+    if args:
+        command += ["--", *args]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"{pct}%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * units[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rate, out
+    return {
+        "rps": float(rate.group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def _lua(work: Path, key: str, prefix: str) -> Path:
+    points = []
+    for feature in demo_zones()["features"]:
+        point = zone_shape(feature["geometry"], feature["properties"].get("radius_m")).representative_point()
+        points.append(f"{{{point.x:.6f},{point.y:.6f}}}")
+    bikes = [f'{{"beiting","BE{n:05d}"}}' for n in range(1, 301)]
+    bikes += [f'{{"tingzhou","TI{n:05d}"}}' for n in range(1, 201)]
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    script = work / f"events-{prefix}.lua"
+    values = {"points": ",".join(points), "bikes": ",".join(bikes), "prefix": prefix, "key": key, "at": at}
+    script.write_text(LUA % values)
+    return script
+
+
+def lost_events(database_url: str, acked_dir: Path) -> tuple[int, int]:
+    """(acknowledged, acknowledged but missing from the log)."""
+    acked = set()
+    for path in acked_dir.glob("acked-*.txt"):
+        acked.update(line for line in path.read_text().splitlines() if line)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            prefix = next(iter(acked)).split("-")[0] if acked else "none"
+            logged = {
+                row[0]
+                for row in conn.execute(
+                    text("SELECT event_id FROM lock_event WHERE event_id LIKE :p"), {"p": prefix + "-%"}
+                )
+            }
+    finally:
+        engine.dispose()
+    return len(acked), len(acked - logged)
+
+
+def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
+    data_dir = work / f"data-{uuid.uuid4().hex[:6]}"
+    env = _env(data_dir, database_url)
+    key = load_demo(env)
+    url = database_url or f"sqlite:///{data_dir / 'ebike-voice.db'}"
+    prefix = "b" + uuid.uuid4().hex[:8]
+    acked_dir = work / prefix
+    acked_dir.mkdir()
+    script = _lua(work, key, prefix)
+    with server(env, workers) as (base, process):
+        events = wrk(base, "/v1/events", script, [str(acked_dir)])
+        health = wrk(base, "/healthz")
+        rss = _rss_mb(process.pid)
+    acknowledged, lost = lost_events(url, acked_dir)
+    for name, figures in (("POST /v1/events", events), ("GET /healthz", health)):
+        print(
+            f"{label}: {name:16} {figures['rps']:8.0f} req/s  p50 {figures['p50']:6.1f} ms  "
+            f"p99 {figures['p99']:6.1f} ms  non-2xx {figures['errors']:.0f}"
+        )
+    print(f"{label}: ratio events/healthz {events['rps'] / health['rps']:.2f}")
+    print(
+        f"{label}: acknowledged {acknowledged}, lost: {lost}; server RSS after the load {rss:.0f} MB",
+        flush=True,
+    )
+
+
+@contextmanager
+def postgres_database():  # type: ignore[no-untyped-def]
+    """A throw-away database on the PostgreSQL server, or None when there is none."""
+    import psycopg
+
+    admin = make_url(PG_URL).set(drivername="postgresql")
+    name = f"ebike_voice_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        yield None
+        return
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def memory(work: Path) -> None:
+    """RSS of a serving worker with 100,000 bikes and 10,000 zones in the database and in its snapshot."""
+    from service.migrate import upgrade
+
+    data_dir = work / "memory"
+    env = _env(data_dir, None)
+    key = load_demo(env)
+    url = f"sqlite:///{data_dir / 'ebike-voice.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    series = "WITH RECURSIVE series(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM series LIMIT 100000) "
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                series + "INSERT INTO zone (id, name, kind, geometry, radius_m, created_at, updated_at) "
+                "SELECT 'm-' || value, 'zone ' || value, 'residential', "
+                "json_object('type', 'Polygon', 'coordinates', json_array(json_array("
+                " json_array(80 + (value % 100) * 0.01, 40 + (value / 100) * 0.01),"
+                " json_array(80.005 + (value % 100) * 0.01, 40 + (value / 100) * 0.01),"
+                " json_array(80.005 + (value % 100) * 0.01, 40.005 + (value / 100) * 0.01),"
+                " json_array(80 + (value % 100) * 0.01, 40.005 + (value / 100) * 0.01),"
+                " json_array(80 + (value % 100) * 0.01, 40 + (value / 100) * 0.01)))), NULL, "
+                " datetime('now'), datetime('now') FROM series WHERE value <= 10000"
+            )
+        )
+        conn.execute(
+            text(series + "INSERT INTO bike (fleet_id, bike_id) SELECT 'beiting', 'M' || value FROM series")
+        )
+        conn.execute(text("UPDATE snapshot_version SET version = version + 1"))
+    engine.dispose()
+    with server(env) as (base, process):
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        body = {"event_id": "mem-1", "bike_id": "M1", "fleet_id": "beiting", "event": "unlock",
+                "lat": 40.002, "lon": 80.012, "occurred_at": at}  # fmt: skip
+        answer = httpx.post(f"{base}/v1/events", json=body, headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 200 and answer.json()["zone_id"] == "m-1", answer.text
+        rss = _rss_mb(process.pid)
+    print(f"memory: server RSS with 10,000 zones and 100,000 bikes: {rss:.0f} MB (target 200 MB)")
+
+
+def _rss_mb(pid: int) -> float:
+    """RSS of the process and its children (uvicorn's workers), in MB."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        status = Path(f"/proc/{p}/status").read_text()
+        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    return total / 1024
+
+
+def main() -> None:
+    ensure_wrk()
+    work = Path(tempfile.mkdtemp(prefix="ebike-bench-"))
+    try:
+        print(f"{CONNECTIONS} connections, {SECONDS} s per run, on {os.cpu_count()} shared cores")
+        run("sqlite 1 worker", None, 1, work)
+        run("sqlite 2 workers", None, 2, work)
+        with postgres_database() as pg:
+            if pg is None:
+                print("postgresql: no server at EBIKE_VOICE_BENCH_POSTGRES_URL; skipped")
+            else:
+                run("postgresql 1 worker", pg, 1, work)
+                run("postgresql 2 workers", pg, 2, work)
+        memory(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

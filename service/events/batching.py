@@ -1,0 +1,90 @@
+"""A thread that takes everything submitted since its last round and handles it in one go.
+
+Python threads share one interpreter lock: forty request threads each doing their own queries spend more
+time handing the lock around than working. The lock-event path instead funnels its reads (the decider)
+and its writes (the group-committing writer) through one thread each, which handle whole batches."""
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Generic, TypeVar
+
+from service.errors import ServiceError
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+class ShuttingDown(ServiceError):
+    status_code = 503
+
+
+class Batcher(Generic[In, Out]):
+    """`handle` gets the submissions queued since its last round (each a list of items) and returns, per
+    submission, its outcomes or the exception to raise to its submitter."""
+
+    def __init__(
+        self,
+        name: str,
+        handle: Callable[[list[list[In]]], list[list[Out] | Exception]],
+        linger_s: float = 0.002,
+    ) -> None:
+        self._handle = handle
+        self._linger = linger_s
+        self._cond = threading.Condition()
+        self._queue: list[tuple[list[In], Future[list[Out]]]] = []
+        self._closed = False
+        self.rounds = 0  # batches handled, for tests and the curious
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, items: list[In]) -> Future[list[Out]]:
+        future: Future[list[Out]] = Future()
+        with self._cond:
+            if self._closed:
+                raise ShuttingDown("the server is shutting down; retry")
+            self._queue.append((items, future))
+            self._cond.notify()
+        return future
+
+    def call(self, items: list[In]) -> list[Out]:
+        """Submit and block until handled."""
+        return self.submit(items).result()
+
+    async def call_async(self, items: list[In]) -> list[Out]:
+        """Submit and await, holding no thread."""
+        return await asyncio.wrap_future(self.submit(items))
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        busy = False
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+            if busy:
+                # Under load (the last round had company) let the round fill up a little: a round costs
+                # far more than each item in it, so fuller rounds make everything faster.
+                time.sleep(self._linger)
+            with self._cond:
+                batch, self._queue = self._queue, []
+            busy = len(batch) > 1
+            try:
+                outcomes = self._handle([items for items, _ in batch])
+            except Exception as exc:  # noqa: BLE001  (whatever failed is each submitter's answer)
+                outcomes = [exc] * len(batch)
+            self.rounds += 1
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)

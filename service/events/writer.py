@@ -1,0 +1,172 @@
+"""Group commit for the event log: many requests, one transaction, one fsync.
+
+Requests decide on their own (service.record_event) and hand the rows to log to the process's
+EventWriter. Its thread takes everything queued since its last commit, writes it in one transaction
+(the log rows, idempotency through the (operator, event_id) unique constraint, the bikes' state and the
+rollups), commits once, then wakes each waiting request with, per row, whether it was new. A duplicate
+(a client's retry, in this batch or logged before, by this worker or another) is not inserted and sinks
+nothing; its request answers the first answer from the log."""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Table, bindparam, case, or_, select, tuple_
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.errors import ServiceError
+from service.events.batching import Batcher
+from service.events.bike_state import count_play
+from service.events.models import BikeNumber, LockEventLog
+from service.fleets.models import Bike
+from service.stats.rollups import Play, add_plays, insert_for, statement
+
+log = logging.getLogger(__name__)
+
+events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]
+bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]
+numbers_table: Table = BikeNumber.__table__  # type: ignore[attr-defined]
+
+
+class LogUnavailable(ServiceError):
+    status_code = 503
+
+
+def write_events(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[bool]:
+    """Log the rows inside the caller's transaction; per row, True if it was new (False: a duplicate)."""
+    first_of: dict[tuple[str, str], int] = {}
+    for i, row in enumerate(rows):
+        first_of.setdefault((row["operator"], row["event_id"]), i)
+    fresh = [rows[i] for i in first_of.values()]
+    numbers = _bike_numbers(conn, {(r["fleet_id"], r["bike_id"]) for r in fresh})
+    for row in fresh:
+        row["bike_no"] = numbers[(row["fleet_id"], row["bike_id"])]
+    inserted = {tuple(r) for r in conn.execute(_log_insert(conn), fresh)}
+    new = [r for r in fresh if (r["operator"], r["event_id"]) in inserted]
+    if new:
+        _update_bikes(conn, new, tz)
+        add_plays(
+            conn,
+            (
+                Play(r["occurred_at"], r["zone_id"], r["slogan_id"], r["fleet_id"], r["event"], r["bike_no"])
+                for r in new
+                if r["clip_id"] is not None
+            ),
+            tz,
+        )
+    return [first_of[(r["operator"], r["event_id"])] == i and (r["operator"], r["event_id"]) in inserted
+            for i, r in enumerate(rows)]  # fmt: skip
+
+
+@statement
+def _log_insert(conn: Connection) -> Any:
+    return (
+        insert_for(conn, events_table)
+        .on_conflict_do_nothing(index_elements=["operator", "event_id"])
+        .returning(events_table.c.operator, events_table.c.event_id)
+    )
+
+
+_number_query = select(numbers_table.c.fleet_id, numbers_table.c.bike_id, numbers_table.c.id).where(
+    tuple_(numbers_table.c.fleet_id, numbers_table.c.bike_id).in_(bindparam("bikes", expanding=True))
+)
+
+
+@statement
+def _number_insert(conn: Connection) -> Any:
+    return insert_for(conn, numbers_table).on_conflict_do_nothing(index_elements=["fleet_id", "bike_id"])
+
+
+def _bike_numbers(conn: Connection, bikes: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    if not bikes:
+        return {}
+
+    def known() -> dict[tuple[str, str], int]:
+        return {(f, b): n for f, b, n in conn.execute(_number_query, {"bikes": sorted(bikes)})}
+
+    numbers = known()
+    missing = sorted(bikes - numbers.keys())
+    if missing:
+        conn.execute(_number_insert(conn), [{"fleet_id": f, "bike_id": b} for f, b in missing])
+        numbers = known()
+    return numbers
+
+
+@statement
+def _bike_upsert(conn: Connection) -> Any:
+    stmt = insert_for(conn, bikes_table)
+    excluded = stmt.excluded
+    newer = or_(bikes_table.c.last_seen_at.is_(None), bikes_table.c.last_seen_at <= excluded.last_seen_at)
+    return stmt.on_conflict_do_update(
+        index_elements=["fleet_id", "bike_id"],
+        set_={
+            "last_zone_id": case((newer, excluded.last_zone_id), else_=bikes_table.c.last_zone_id),
+            "last_seen_at": case((newer, excluded.last_seen_at), else_=bikes_table.c.last_seen_at),
+            "last_slogan_id": case(
+                (newer & excluded.last_slogan_id.is_not(None), excluded.last_slogan_id),
+                else_=bikes_table.c.last_slogan_id,
+            ),
+            # Counted below from the row as read in this transaction (locked on PostgreSQL).
+            "plays_day": excluded.plays_day,
+            "plays_today": excluded.plays_today,
+        },
+    )
+
+
+_counters_query = select(
+    bikes_table.c.fleet_id, bikes_table.c.bike_id, bikes_table.c.plays_day, bikes_table.c.plays_today
+).where(tuple_(bikes_table.c.fleet_id, bikes_table.c.bike_id).in_(bindparam("bikes", expanding=True)))
+
+
+def _update_bikes(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo) -> None:
+    """The bike's last zone and time follow its latest event (an offline backlog does not move it back);
+    its last slogan follows its latest play; its plays per slogan per local day count every play, for the
+    campaigns' daily caps."""
+    keys = sorted({(row["fleet_id"], row["bike_id"]) for row in rows})
+    query = _counters_query.with_for_update() if conn.dialect.name == "postgresql" else _counters_query
+    counters = {(f, b): (day, plays or {}) for f, b, day, plays in conn.execute(query, {"bikes": keys})}
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: r["occurred_at"]):
+        key = (row["fleet_id"], row["bike_id"])
+        state = latest.setdefault(
+            key, {"fleet_id": row["fleet_id"], "bike_id": row["bike_id"], "last_slogan_id": None}
+        )
+        state["last_zone_id"] = row["zone_id"]
+        state["last_seen_at"] = row["occurred_at"]
+        if row["slogan_id"] is not None:
+            state["last_slogan_id"] = row["slogan_id"]
+            day, plays = counters.get(key, (None, {}))
+            counters[key] = count_play(day, plays, row["occurred_at"].astimezone(tz).date(), row["slogan_id"])
+    for key, state in latest.items():
+        state["plays_day"], state["plays_today"] = counters.get(key, (None, {}))
+    conn.execute(_bike_upsert(conn), [latest[k] for k in sorted(latest)])
+
+
+class EventWriter(Batcher[dict[str, Any], bool]):
+    """One per worker process: commits whatever requests queued while it was busy, in one transaction.
+    Per row the outcome is True if new, False if a duplicate."""
+
+    def __init__(self, engine: Engine, tz: ZoneInfo) -> None:
+        self._engine = engine
+        self._tz = tz
+        super().__init__("event-writer", self._commit)
+
+    def _commit(self, batch: list[list[dict[str, Any]]]) -> list[list[bool] | Exception]:
+        rows = [row for submitted in batch for row in submitted]
+        try:
+            with self._engine.begin() as conn:
+                new = write_events(conn, rows, self._tz)
+        except SQLAlchemyError as exc:
+            if len(batch) > 1:
+                # Whatever failed must not sink the others: commit each request's rows on their own.
+                return [outcome for one in batch for outcome in self._commit([one])]
+            log.exception("could not log %d events", len(rows))
+            return [LogUnavailable(f"the event log is unavailable ({type(exc).__name__}); retry")]
+        outcomes: list[list[bool] | Exception] = []
+        start = 0
+        for submitted in batch:
+            outcomes.append(new[start : start + len(submitted)])
+            start += len(submitted)
+        return outcomes

@@ -1,0 +1,72 @@
+"""What a lock may be asked to play in the next day, so it can fetch the clips ahead."""
+
+from datetime import datetime, timedelta
+
+from service.audio.profiles import DEFAULT_PROFILE
+from service.auth.models import ApiKey
+from service.errors import Forbidden, NotFound
+from service.events.decision import Snapshot
+from service.manifest.models import Manifest, ManifestClip
+
+HORIZON = timedelta(days=1)
+
+
+def fleet_manifest(
+    *, snapshot: Snapshot, fleet_id: str, zone_id: str | None, api_key: ApiKey, now: datetime
+) -> Manifest:
+    """Every clip, in the fleet's device profile, of every campaign that may apply to this fleet in this
+    zone (no zone: outside every zone) at some time in the hour-aligned day ahead (a superset: regions,
+    exclusions and dayparts are not narrowed here). Aligned, so the manifest and its ETag stay the same
+    for an hour unless the campaigns change."""
+    if fleet_id not in snapshot.fleet_operators:
+        raise NotFound(f"no fleet {fleet_id!r}")
+    if fleet_id not in api_key.fleet_ids:
+        raise Forbidden(f"this key may not read the manifest of fleet {fleet_id!r}")
+    zone = None
+    if zone_id is not None:
+        zone = snapshot.zones.by_id.get(zone_id)
+        if zone is None:
+            raise NotFound(f"no zone {zone_id!r}")
+    profile = snapshot.fleet_profiles.get(fleet_id, DEFAULT_PROFILE)  # the rendition its locks play
+    since = now.replace(minute=0, second=0, microsecond=0)
+    until = since + HORIZON
+    clips: dict[tuple[int, str], ManifestClip] = {}
+    for campaign in snapshot.campaigns:
+        if campaign.fleet_ids and fleet_id not in campaign.fleet_ids:
+            continue
+        if (campaign.starts_at and campaign.starts_at >= until) or (
+            campaign.ends_at and campaign.ends_at <= since
+        ):
+            continue
+        targeted = campaign.zone_ids or campaign.zone_kinds
+        if targeted and (
+            zone is None or (zone.id not in campaign.zone_ids and zone.kind not in campaign.zone_kinds)
+        ):
+            continue
+        for slogan_id in campaign.slogan_ids:
+            slogan = snapshot.slogans.get(slogan_id)
+            if slogan is None:
+                continue
+            if (slogan.valid_from and slogan.valid_from >= until) or (
+                slogan.valid_until and slogan.valid_until <= since
+            ):
+                continue
+            for event in sorted(campaign.events):
+                info = slogan.clips.get((event, profile))
+                if info is not None:
+                    clips[(slogan_id, event)] = ManifestClip(
+                        slogan_id=slogan_id,
+                        event=event,
+                        format=info.format,
+                        url=info.url,
+                        sha256=info.sha256,
+                        size_bytes=info.size_bytes,
+                        duration_ms=info.duration_ms,
+                    )
+    return Manifest(
+        fleet_id=fleet_id,
+        zone_id=zone_id,
+        valid_from=since,
+        valid_until=until,
+        clips=[clips[key] for key in sorted(clips)],
+    )
