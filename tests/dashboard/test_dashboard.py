@@ -57,7 +57,10 @@ class _Page(HTMLParser):
         self.silent: list[str] = []
         self.text_by_id: dict[str, str] = {}
         self.body: dict[str, str | None] = {}
+        self.bars: dict[str, list[int]] = {}  # chart id -> its bars' plays
+        self.slogan_plays: dict[int, int] = {}
         self._capture: str | None = None
+        self._chart: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -65,6 +68,13 @@ class _Page(HTMLParser):
             self.body = a
         if tag == "g" and a.get("class", "") and "zone" in (a.get("class") or "").split():
             self.zones[a["data-zone-id"] or ""] = int(a["data-plays"] or 0)
+        if tag == "svg" and a.get("id") in ("daily", "hourly"):
+            self._chart = a["id"]
+            self.bars[self._chart or ""] = []
+        if tag == "rect" and self._chart and "bar" in (a.get("class") or ""):
+            self.bars[self._chart].append(int(a["data-plays"] or 0))
+        if tag == "tr" and a.get("data-slogan-id"):
+            self.slogan_plays[int(a["data-slogan-id"] or 0)] = int(a["data-plays"] or 0)
         if tag == "li" and a.get("data-zone-id"):
             self.silent.append(a["data-zone-id"] or "")
         if a.get("id") in ("zones-total", "zones-covered", "coverage-ratio", "plays-total", "status"):
@@ -74,8 +84,10 @@ class _Page(HTMLParser):
         if self._capture:
             self.text_by_id[self._capture] = self.text_by_id.get(self._capture, "") + data
 
-    def handle_endtag(self, tag: str) -> None:  # noqa: ARG002  (any closing tag ends a capture)
+    def handle_endtag(self, tag: str) -> None:
         self._capture = None
+        if tag == "svg":
+            self._chart = None
 
 
 def _chromium(url: str, tmp_path: Path, *extra: str) -> str:
@@ -112,6 +124,16 @@ def test_dashboard_draws_every_zone_with_the_api_figures(live: tuple[str, DemoKe
     assert page.text_by_id["zones-covered"] == str(coverage["zones_covered"])
     assert page.text_by_id["zones-total"] == "65"
     assert sorted(page.silent) == sorted(coverage["silent_zone_ids"]) and len(page.silent) >= 6
+
+    daily = httpx.get(f"{base}/v1/stats/timeseries", params={**since_until, "bucket": "day"}, headers=headers)
+    assert page.bars["daily"] == [p["plays"] for p in daily.json()["points"]]
+    assert (
+        sum(page.bars["hourly"]) == sum(z["plays"] for z in coverage["zones"])
+        and len(page.bars["hourly"]) == 24
+    )
+    reach = httpx.get(f"{base}/v1/stats/slogans", params=since_until, headers=headers).json()
+    assert page.slogan_plays == {s["slogan_id"]: s["plays"] for s in reach["slogans"]}
+    assert sum(page.slogan_plays.values()) == sum(z["plays"] for z in coverage["zones"]) > 0
 
     SCREENSHOT.parent.mkdir(exist_ok=True)
     _chromium(url, tmp_path, f"--screenshot={SCREENSHOT}")

@@ -236,7 +236,10 @@ async function refresh() {
         const player = clip ? el("audio", { controls: "", preload: "none", src: clip.url }) : "无音频";
         return [s.text, s.issuer, s.plays, s.confirmed_plays ?? 0, s.zones_reached, s.unique_bikes, player];
       }));
-      $("slogans").tBodies[0].querySelectorAll("tr").forEach((tr, i) => tr.setAttribute("data-slogan-id", reach.slogans[i].slogan_id));
+      $("slogans").tBodies[0].querySelectorAll("tr").forEach((tr, i) => {
+        tr.setAttribute("data-slogan-id", reach.slogans[i].slogan_id);
+        tr.setAttribute("data-plays", reach.slogans[i].plays);
+      });
     }
     $("status").textContent = `数据已更新：${new Date().toLocaleTimeString("zh-CN", { hour12: false })}`;
     document.body.dataset.ready = "true";
