@@ -14,11 +14,15 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
+def _to_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def as_utc(value: datetime) -> datetime:
-    """A naive datetime from a client is taken as UTC; an aware one is converted. Times outside the years
-    2000-2099 are refused (ValueError): they are typing errors, and some overflow when converted."""
+    """A time a client sent: naive is taken as UTC, aware is converted. Times outside the years 2000-2099
+    are refused (ValueError): they are typing errors, and some overflow when converted."""
     try:
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = _to_utc(value)
     except OverflowError:
         raise ValueError("time out of range: use a date in the years 2000 to 2099") from None
     if not EARLIEST <= value < LATEST:
@@ -35,8 +39,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]  # noqa: ARG002
         if value is None:
             return None
-        value = as_utc(value)
+        value = _to_utc(value)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]  # noqa: ARG002
-        return None if value is None else as_utc(value)
+        return None if value is None else _to_utc(value)

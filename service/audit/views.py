@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -7,6 +7,8 @@ from service.audit.models import AuditPublic
 from service.auth.deps import AdminKey
 from service.db import MAX_INT_ID, SessionDep
 
+AuditedEntity = Literal["slogan", "campaign", "zone", "fleet", "key"]
+
 router = APIRouter()
 
 
@@ -14,9 +16,7 @@ router = APIRouter()
 def list_audit(
     session: SessionDep,
     _admin: AdminKey,
-    entity: Annotated[
-        str | None, Query(max_length=40, description="slogan, campaign, zone, fleet or key")
-    ] = None,
+    entity: Annotated[AuditedEntity | None, Query(description="which kind of record")] = None,
     entity_id: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before_id: Annotated[

@@ -1,5 +1,5 @@
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from service.clips.models import MEDIA_TYPES, ClipFormat
 from service.clips.storage import SHA256_HEX, clip_path
@@ -11,10 +11,15 @@ router = APIRouter()
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+@router.head("/{name}", include_in_schema=False)
 @router.get(
-    "/{name}", response_class=FileResponse, responses={200: {"content": {"audio/mpeg": {}, "audio/wav": {}}}}
+    "/{name}",
+    response_class=FileResponse,
+    responses={200: {"content": {"audio/mpeg": {}, "audio/wav": {}}}, 304: {"description": "unchanged"}},
 )
-def get_audio(name: str, request: Request) -> FileResponse:
+def get_audio(name: str, request: Request) -> Response:
+    """The clip's bytes, content-addressed: a URL never changes meaning, so caches may keep it for good
+    (If-None-Match answers 304; Range requests are answered)."""
     sha256, _, ext = name.partition(".")
     if not SHA256_HEX.match(sha256) or ext not in ClipFormat.__members__:
         raise NotFound("no such clip")
@@ -22,8 +27,11 @@ def get_audio(name: str, request: Request) -> FileResponse:
     if not path.is_file():
         raise NotFound("no such clip")
     fmt = ClipFormat(ext)
+    etag = f'"{sha256}"'
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": etag, "Cache-Control": IMMUTABLE})
     return FileResponse(
         path,
         media_type=MEDIA_TYPES[fmt],
-        headers={"ETag": f'"{sha256}"', "Cache-Control": IMMUTABLE},
+        headers={"ETag": etag, "Cache-Control": IMMUTABLE},
     )

@@ -4,7 +4,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from service.auth.deps import AdminKey, CurrentKey
+from service.auth.models import Role
 from service.db import MAX_INT_ID, SessionDep
+from service.errors import Forbidden
 from service.fleets import service
 from service.fleets.models import BikeImportResult, BikePublic, Fleet, FleetCreate, FleetPublic
 
@@ -23,8 +25,14 @@ def create_fleet(
 
 
 @router.get("", response_model=list[FleetPublic])
-def list_fleets(session: SessionDep, _admin: AdminKey) -> list[FleetPublic]:
-    return [FleetPublic.model_validate(f) for f in service.list_fleets(session=session)]
+def list_fleets(session: SessionDep, api_key: CurrentKey) -> list[FleetPublic]:
+    """Admins see every fleet, operators their own; police keys have no fleets."""
+    if api_key.role is Role.police:
+        raise Forbidden("police keys have no fleets")
+    fleets = service.list_fleets(session=session)
+    if api_key.role is Role.operator:
+        fleets = [f for f in fleets if f.id in api_key.fleet_ids]
+    return [FleetPublic.model_validate(f) for f in fleets]
 
 
 def _visible_fleet(fleet_id: str, session: SessionDep, api_key: CurrentKey) -> Fleet:

@@ -48,3 +48,7 @@ def test_the_audit_log_cannot_be_changed_through_the_api(client: TestClient, adm
 
 def test_police_cannot_read_the_audit_log(client: TestClient, police: dict[str, str]) -> None:
     assert client.get("/v1/audit", headers=police).status_code == 403
+
+
+def test_an_unknown_entity_filter_is_422(client: TestClient, admin: dict[str, str]) -> None:
+    assert client.get("/v1/audit", params={"entity": "slogans"}, headers=admin).status_code == 422

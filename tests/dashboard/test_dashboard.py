@@ -155,3 +155,11 @@ def _period_of_last_7_days() -> dict[str, str]:
         "since": (today - timedelta(days=6)).isoformat(),
         "until": (today + timedelta(days=1)).isoformat(),
     }
+
+
+def test_dashboard_turns_away_an_operator_key(live: tuple[str, DemoKeys], tmp_path: Path) -> None:
+    base, keys = live
+    page = _Page()
+    page.feed(_chromium(f"{base}/dashboard#key={keys.operator}", tmp_path, "--dump-dom"))
+    assert page.body.get("data-ready") == "forbidden"
+    assert "请使用管理员或派出所的密钥" in page.text_by_id["status"]

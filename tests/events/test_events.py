@@ -215,3 +215,15 @@ def test_withdrawn_slogans_cannot_be_scheduled_and_approving_twice_changes_nothi
     client.post(f"/v1/slogans/{first}/withdraw", headers=police)
     response = client.post("/v1/campaigns", json={"name": "x", "slogan_ids": [first]}, headers=admin)
     assert response.status_code == 422 and "withdrawn" in response.json()["detail"]
+
+
+def test_clip_downloads_answer_conditional_and_head_requests(
+    client: TestClient, operator: dict[str, str], world: dict[str, Any]
+) -> None:
+    assert world["slogans"]
+    clip = client.post("/v1/events", json=event(1), headers=operator).json()["clip"]
+    full = client.get(clip["url"])
+    cached = client.get(clip["url"], headers={"If-None-Match": full.headers["etag"]})
+    assert cached.status_code == 304 and cached.content == b""
+    head = client.head(clip["url"])
+    assert head.status_code == 200 and head.headers["content-length"] == str(len(full.content))

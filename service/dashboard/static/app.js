@@ -195,6 +195,12 @@ async function refresh() {
       optional(`/v1/stats/slogans?${query}`),
       optional("/v1/slogans"),
     ]);
+    if (slogans === null) {
+      // Only admin and police keys may read slogans: an operator's key has no business here.
+      $("status").textContent = "此密钥无权查看看板，请使用管理员或派出所的密钥。";
+      document.body.dataset.ready = "forbidden";
+      return;
+    }
     const byZone = new Map((coverage?.zones ?? []).map((z) => [z.zone_id, z]));
     const totalPlays = coverage ? coverage.zones.reduce((s, z) => s + z.plays, 0) : null;
     const totalConfirmed = coverage ? coverage.zones.reduce((s, z) => s + (z.confirmed_plays ?? 0), 0) : null;
