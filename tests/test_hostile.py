@@ -150,3 +150,8 @@ def test_extreme_coverage_periods_are_422(client: TestClient, admin: dict[str, s
     # A period whose default start falls before 2000 is still answered (found by schemathesis).
     early = client.get("/v1/stats/coverage", params={"until": "2000-01-01T00:00:01Z"}, headers=admin)
     assert early.status_code == 200 and early.json()["zones_covered"] == 0
+
+
+def test_preview_refuses_text_in_the_wrong_writing_system(client: TestClient, police: dict[str, str]) -> None:
+    response = client.post("/v1/preview", json={"text": "网络汇款需谨慎", "language": "ug"}, headers=police)
+    assert response.status_code == 422

@@ -32,3 +32,10 @@ def get_profile(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ValueError(f"unknown profile {name!r} (known: {', '.join(PROFILES)})") from None
+
+
+def check_profile_name(value: str) -> str:
+    """For request models: a known profile name, or a ValueError that lists them."""
+    if value not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
+    return value

@@ -5,7 +5,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
-from service.audio.profiles import DEFAULT_PROFILE, PROFILES
+from service.audio.profiles import DEFAULT_PROFILE, check_profile_name
 from service.labels import clean_label
 from service.timeutil import UTCDateTime, utcnow
 
@@ -41,12 +41,7 @@ class FleetCreate(FleetBase):
     def _region(cls, value: str | None) -> str | None:
         return None if value is None else clean_label(value, max_length=100)
 
-    @field_validator("profile")
-    @classmethod
-    def _profile(cls, value: str) -> str:
-        if value not in PROFILES:
-            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
-        return value
+    _check_profile = field_validator("profile")(check_profile_name)
 
 
 class Fleet(FleetBase, table=True):

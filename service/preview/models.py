@@ -1,9 +1,11 @@
-from pydantic import field_validator
+from typing import Self
+
+from pydantic import field_validator, model_validator
 from sqlmodel import SQLModel
 
-from service.audio.profiles import DEFAULT_PROFILE, PROFILES
+from service.audio.profiles import DEFAULT_PROFILE, check_profile_name
 from service.clips.models import ClipFormat, LockEvent
-from service.slogans.models import LANGUAGES, clean_slogan_text
+from service.slogans.models import check_language, check_scripts, clean_slogan_text
 
 
 class PreviewIn(SQLModel):
@@ -18,19 +20,14 @@ class PreviewIn(SQLModel):
     def _text(cls, value: str) -> str:
         return clean_slogan_text(value)
 
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
-        return value
+    _check_language = field_validator("language")(check_language)
 
-    @field_validator("profile")
-    @classmethod
-    def _profile(cls, value: str) -> str:
-        if value not in PROFILES:
-            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
-        return value
+    _check_profile = field_validator("profile")(check_profile_name)
+
+    @model_validator(mode="after")
+    def _scripts(self) -> Self:
+        check_scripts(self.text, self.language)
+        return self
 
 
 class PreviewPublic(SQLModel):

@@ -74,6 +74,12 @@ def clean_slogan_text(value: str) -> str:
     return text
 
 
+def check_language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    return value
+
+
 def _category(value: str | None) -> str | None:
     return None if value is None else clean_label(value, max_length=100)
 
@@ -96,12 +102,7 @@ class SloganCreate(SloganBase):
 
     _clean_category = field_validator("category")(_category)
 
-    @field_validator("language")
-    @classmethod
-    def _language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
-        return value
+    _check_language = field_validator("language")(check_language)
 
     @field_validator("valid_from", "valid_until")
     @classmethod
