@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
-from service.observability.metrics import REGISTRY
+from service.observability.metrics import ENGINE_STATE, ENGINE_STATES, REGISTRY
 
 router = APIRouter()
 
@@ -27,8 +27,12 @@ async def healthz() -> Health:
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
-def metrics() -> PlainTextResponse:
+def metrics(request: Request) -> PlainTextResponse:
     """Prometheus text format."""
+    for engine in request.app.state.tts_engines:
+        state = engine.status()
+        for name in ENGINE_STATES:
+            ENGINE_STATE.labels(engine.name, name).set(1 if state == name else 0)
     return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -1,6 +1,6 @@
 """Prometheus metrics. Each worker process keeps its own counters (scrape each worker, or run one)."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -24,5 +24,14 @@ SYNTHESES = Counter(
     "ebike_voice_syntheses",
     "Speech syntheses by engine and outcome (ok, failed)",
     ["engine", "outcome"],
+    registry=REGISTRY,
+)
+
+# A speech engine's state: "ok" for engines without a circuit breaker, else the breaker's state.
+ENGINE_STATES = ("ok", "closed", "open", "half-open")
+ENGINE_STATE = Gauge(
+    "ebike_voice_engine_state",
+    "1 for the state each speech engine is in",
+    ["engine", "state"],
     registry=REGISTRY,
 )

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.config import Settings
+from service.main import create_app
 from tests.helpers import approved_slogan
 
 # The test server always speaks its one sample (8.3 s), whatever the text: right for this slogan.
@@ -86,3 +87,16 @@ def test_resynthesize_remakes_fallback_clips_once_edge_answers(
     assert {(c["status"], c["engine"]) for c in after} == {("ready", "edge")}
     assert all(c["sha256"] != before[c["id"]]["sha256"] for c in after)
     assert synthesizer.resynthesize(edge) == (0, 0)
+
+
+def test_an_open_circuit_shows_in_readyz_and_metrics(
+    client: TestClient, settings: Settings, police, admin, edge_server
+) -> None:
+    edge_server.mode = "http403"
+    with TestClient(create_app(settings.model_copy(update={"edge_breaker_failures": 1}))) as strict:
+        approved_slogan(strict, police, admin, SEED)
+        assert strict.get("/readyz").json()["engines"] == {"edge": "open", "espeak": "ok"}
+        text = strict.get("/metrics").text
+    assert 'ebike_voice_engine_state{engine="edge",state="open"} 1.0' in text
+    assert 'ebike_voice_syntheses_total{engine="edge",outcome="failed"}' in text
+    assert client.get("/readyz").status_code == 200

@@ -86,3 +86,4 @@ def test_metric_routes_are_templates_and_syntheses_are_counted(
     assert 'route="/v1/slogans/{slogan_id}"' in text
     assert 'route="/v1/slogans/{slogan_id}/approve"' in text
     assert 'ebike_voice_syntheses_total{engine="espeak",outcome="ok"}' in text
+    assert 'ebike_voice_engine_state{engine="espeak",state="ok"} 1.0' in text
