@@ -16,11 +16,11 @@ from sqlmodel import Session, col, select
 
 from service.audio.profiles import DEFAULT_PROFILE
 from service.auth.models import ApiKey
-from service.clips.models import Clip, ClipStatus, clip_url
+from service.clips.models import Clip, ClipStatus
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
 from service.events.bike_state import BikeMemo, plays_on
-from service.events.decision import ClipInfo, Decision, EventQuery, Snapshot, choose_clip
+from service.events.decision import Decision, EventQuery, Snapshot, choose_clip
 from service.events.models import (
     ClipRef,
     EventError,
@@ -32,7 +32,7 @@ from service.events.models import (
     PlayedResult,
     PlayStatus,
 )
-from service.events.snapshot import SnapshotHolder
+from service.events.snapshot import SnapshotHolder, clip_info
 from service.events.writer import EventWriter, write_events
 from service.fleets.models import Bike
 from service.slogans.models import Slogan
@@ -326,16 +326,7 @@ def _replay(session: Session, row: LockEventLog, event_in: EventIn) -> EventResu
     slogan = session.get(Slogan, row.slogan_id) if row.slogan_id is not None else None
     info = None
     if clip is not None and clip.status is ClipStatus.ready and clip.sha256 and clip.duration_ms is not None:
-        assert clip.id is not None
-        info = ClipInfo(
-            clip.id,
-            clip_url(clip.sha256, clip.format),
-            clip.sha256,
-            clip.duration_ms,
-            clip.format,
-            clip.profile,
-            clip.size_bytes,
-        )
+        info = clip_info(clip)
     decision = Decision(
         zone_id=row.zone_id,
         campaign_id=row.campaign_id,

@@ -55,6 +55,20 @@ def zone_info(zone: Zone) -> ZoneInfo:
     )
 
 
+def clip_info(clip: Clip) -> ClipInfo:
+    """What the decision and the answers need of a ready clip."""
+    assert clip.id is not None and clip.sha256 is not None and clip.duration_ms is not None
+    return ClipInfo(
+        clip.id,
+        clip_url(clip.sha256, clip.format),
+        clip.sha256,
+        clip.duration_ms,
+        clip.format.value,
+        clip.profile,
+        clip.size_bytes,
+    )
+
+
 def compile_snapshot(session: Session, settings: Settings | None = None) -> Snapshot:
     settings = settings or get_settings()
     version = read_version(session)
@@ -68,16 +82,7 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
     clips: dict[int, dict[tuple[str, str], ClipInfo]] = defaultdict(dict)
     ready = select(Clip).where(Clip.status == ClipStatus.ready)
     for clip in session.exec(ready):
-        assert clip.id is not None and clip.sha256 is not None and clip.duration_ms is not None
-        clips[clip.slogan_id][(clip.event.value, clip.profile)] = ClipInfo(
-            clip.id,
-            clip_url(clip.sha256, clip.format),
-            clip.sha256,
-            clip.duration_ms,
-            clip.format.value,
-            clip.profile,
-            clip.size_bytes,
-        )
+        clips[clip.slogan_id][(clip.event.value, clip.profile)] = clip_info(clip)
     slogans = {
         s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id], s.language)
         for s in session.exec(select(Slogan).where(Slogan.status == SloganStatus.approved))
