@@ -6,13 +6,13 @@ from sqlmodel import SQLModel
 
 from service.clips.models import LockEvent
 from service.events.decision import Reason
-from service.events.models import ClipRef
+from service.events.models import ID_PATTERN, ClipRef
 from service.timeutil import as_utc
 
 
 class ExplainQuery(BaseModel):
     fleet_id: str = PydanticField(min_length=1, max_length=100)
-    bike_id: str = PydanticField(min_length=1, max_length=100)
+    bike_id: str = PydanticField(min_length=1, max_length=100, pattern=ID_PATTERN)
     lat: float = PydanticField(ge=-90, le=90, allow_inf_nan=False)
     lon: float = PydanticField(ge=-180, le=180, allow_inf_nan=False)
     event: LockEvent = LockEvent.unlock

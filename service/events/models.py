@@ -13,7 +13,7 @@ from service.timeutil import UTCDateTime, as_utc, utcnow
 
 # How far ahead of the server's clock a lock's clock may run.
 MAX_CLOCK_AHEAD = timedelta(minutes=15)
-_ID = r"^[A-Za-z0-9._:@-]+$"
+ID_PATTERN = r"^[A-Za-z0-9._:@-]+$"
 
 
 class PlayStatus(StrEnum):
@@ -23,8 +23,8 @@ class PlayStatus(StrEnum):
 
 
 class EventIn(BaseModel):
-    event_id: str = PydanticField(min_length=1, max_length=100, pattern=_ID)
-    bike_id: str = PydanticField(min_length=1, max_length=100, pattern=_ID)
+    event_id: str = PydanticField(min_length=1, max_length=100, pattern=ID_PATTERN)
+    bike_id: str = PydanticField(min_length=1, max_length=100, pattern=ID_PATTERN)
     fleet_id: str = PydanticField(min_length=1, max_length=100)
     event: LockEvent
     lat: float = PydanticField(ge=-90, le=90, allow_inf_nan=False)

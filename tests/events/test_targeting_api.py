@@ -212,3 +212,5 @@ def test_explain_says_why_and_logs_nothing(
     bad = client.get("/v1/decisions/explain", params={**params, "fleet_id": "nope"}, headers=admin)
     assert bad.status_code == 422 and "unknown fleet" in bad.json()["detail"]
     assert client.get("/v1/decisions/explain", params={**params, "lat": 91}, headers=admin).status_code == 422
+    bad_bike = client.get("/v1/decisions/explain", params={**params, "bike_id": "bad id"}, headers=admin)
+    assert bad_bike.status_code == 422  # the same ids as lock events take
