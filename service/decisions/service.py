@@ -4,7 +4,6 @@ import random
 
 from sqlmodel import Session
 
-from service.audio.profiles import DEFAULT_PROFILE
 from service.decisions.models import (
     CampaignVerdict,
     ExplainedAnswer,
@@ -38,7 +37,7 @@ def explain_decision(
             zone=zone,
             at=at,
             last_slogan_id=state.last_slogan_id,
-            profile=snapshot.fleet_profiles.get(query.fleet_id, DEFAULT_PROFILE),
+            profile=snapshot.profile_of(query.fleet_id),
             plays_today=state.plays_today,
         ),
         rng,

@@ -262,6 +262,10 @@ class Snapshot:
     entries: Mapping[str, tuple[Entry, ...]] = field(init=False)  # lock event -> every campaign for it
     index: Mapping[str, CampaignIndex] = field(init=False)  # lock event -> its campaigns by target
 
+    def profile_of(self, fleet_id: str) -> str:
+        """The device profile the fleet's locks play: only that rendition will do."""
+        return self.fleet_profiles.get(fleet_id, DEFAULT_PROFILE)
+
     def __post_init__(self) -> None:
         entries: dict[str, list[Entry]] = defaultdict(list)
         for campaign in sorted(self.campaigns, key=lambda c: -c.rank):

@@ -14,7 +14,6 @@ from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from service.audio.profiles import DEFAULT_PROFILE
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -262,7 +261,7 @@ def _decide(
             at=event_in.occurred_at,
             last_slogan_id=last_slogan_id,
             plays_today=plays_today,
-            profile=snapshot.fleet_profiles.get(event_in.fleet_id, DEFAULT_PROFILE),
+            profile=snapshot.profile_of(event_in.fleet_id),
         ),
         rng,
     )

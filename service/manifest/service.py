@@ -2,7 +2,6 @@
 
 from datetime import datetime, timedelta
 
-from service.audio.profiles import DEFAULT_PROFILE
 from service.auth.models import ApiKey
 from service.errors import Forbidden, NotFound
 from service.events.decision import Snapshot
@@ -27,7 +26,7 @@ def fleet_manifest(
         zone = snapshot.zones.by_id.get(zone_id)
         if zone is None:
             raise NotFound(f"no zone {zone_id!r}")
-    profile = snapshot.fleet_profiles.get(fleet_id, DEFAULT_PROFILE)  # the rendition its locks play
+    profile = snapshot.profile_of(fleet_id)  # the rendition its locks play
     since = now.replace(minute=0, second=0, microsecond=0)
     until = since + HORIZON
     clips: dict[tuple[int, str], ManifestClip] = {}
