@@ -15,9 +15,9 @@ from service.config import Settings, get_settings
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.errors import install_error_handlers
-from service.events.service import Decider
+from service.events.fastpath import EventFastPath
+from service.events.service import EventPipeline
 from service.events.snapshot import SnapshotHolder
-from service.events.writer import EventWriter
 from service.observability.middleware import RequestContext
 
 
@@ -38,15 +38,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.last_used = LastUsed()
         app.state.event_rate = RateLimiter(settings.event_rate_per_key_s, settings.event_burst_per_key)
         app.state.tts_engines = synthesizer.maker.engines
-        app.state.event_writer = EventWriter(engine, settings.tz)
-        app.state.event_decider = Decider(engine, snapshots, random.SystemRandom())
+        app.state.event_pipeline = EventPipeline(engine, snapshots, random.SystemRandom(), settings.tz)
         app.state.key_cache = KeyCache(ttl_s=settings.snapshot_check_interval_s)
         synthesizer.resume_pending()
         try:
             yield
         finally:
-            app.state.event_decider.close()
-            app.state.event_writer.close()
+            app.state.event_pipeline.close()
             synthesizer.shutdown()
             engine.dispose()
 
@@ -57,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(EventFastPath)  # inside RequestContext: request ids, metrics and logs still apply
     app.add_middleware(RequestContext)
     app.include_router(api_router)
     app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")
