@@ -34,8 +34,7 @@ from service.events.models import (
     PlayStatus,
 )
 from service.events.snapshot import SnapshotHolder, clip_info
-from service.events.writer import LogUnavailable, write_events
-from service.fleets.models import Bike
+from service.events.writer import LogUnavailable, read_bikes, write_events
 from service.slogans.models import Slogan
 from service.stats.rollups import Play, add_plays
 from service.timeutil import utcnow
@@ -93,7 +92,7 @@ def decide_and_log(
         except ServiceError as exc:
             decided.append(exc)
     rows = [d[0] for d in decided if isinstance(d, tuple)]
-    fresh = iter(write_events(session.connection(), rows, tz) if rows else [])
+    fresh = iter(write_events(session.connection(), rows, tz, known.bikes) if rows else [])
     outcomes: list[Outcome] = []
     for (event_in, _), item in zip(requests, decided, strict=True):
         if not isinstance(item, tuple):
@@ -185,25 +184,20 @@ class _Known:
 
 def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn]) -> _Known:
     """Two plain queries for the round (rows, not ORM objects: a fraction of the cost)."""
-    bike_keys = sorted({(e.fleet_id, e.bike_id) for e in events})
     log_keys = sorted(
         {(operator, e.event_id) for e in events if (operator := snapshot.fleet_operators.get(e.fleet_id))}
     )
     connection = session.connection()
-    bikes = connection.execute(_BIKES, _BIKE_KEYS.params(bike_keys))
     logged = connection.execute(_LOGGED, _LOG_KEYS.params(log_keys)) if log_keys else []
     return _Known(
-        bikes={(b.fleet_id, b.bike_id): b for b in bikes},
+        bikes=read_bikes(connection, {(e.fleet_id, e.bike_id) for e in events}),
         logged={(row.operator, row.event_id): row for row in logged},
         memo=BikeMemo(),
     )
 
 
-_bike_table: Any = Bike.__table__  # type: ignore[attr-defined]
 _log_table: Any = LockEventLog.__table__  # type: ignore[attr-defined]
-_BIKE_KEYS = KeysIn(_bike_table.c.fleet_id, _bike_table.c.bike_id)
 _LOG_KEYS = KeysIn(_log_table.c.operator, _log_table.c.event_id)
-_BIKES = columns(_bike_table).where(_BIKE_KEYS.clause)
 _LOGGED = columns(_log_table).where(_LOG_KEYS.clause)
 
 

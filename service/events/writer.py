@@ -3,19 +3,20 @@ for the whole round): the log rows, idempotency through the (operator, event_id)
 bikes' state and the rollups. A duplicate (a client's retry, in this round or logged before, by this
 worker or another) is not inserted and sinks nothing; its request answers the first answer from the log."""
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, case, or_, select
+from sqlalchemy import Table, bindparam, case, or_, select
 from sqlalchemy.engine import Connection
 
 from service.db import KeysIn
 from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.bike_state import count_play
 from service.events.models import BikeNumber, LockEventLog
+from service.fastsql import FastStatement
 from service.fleets.models import Bike
-from service.stats.rollups import Play, add_plays, insert_for, statement
+from service.stats.rollups import Play, add_plays, insert_for, insert_for_dialect, statement
 
 events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]
 bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]
@@ -29,8 +30,15 @@ class LogUnavailable(ServiceError):
         super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
-def write_events(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[bool]:
-    """Log the rows inside the caller's transaction; per row, True if it was new (False: a duplicate)."""
+def write_events(
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    tz: ZoneInfo,
+    bikes: Mapping[tuple[str, str], Any] | None = None,
+) -> list[bool]:
+    """Log the rows inside the caller's transaction; per row, True if it was new (False: a duplicate).
+    `bikes`: the rows' bikes as the caller read them in this transaction (read_bikes), or None to read
+    them here."""
     first_of: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows):
         first_of.setdefault((row["operator"], row["event_id"]), i)
@@ -41,7 +49,7 @@ def write_events(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo)
     inserted = {tuple(r) for r in conn.execute(_log_insert(conn), fresh)}
     new = [r for r in fresh if (r["operator"], r["event_id"]) in inserted]
     if new:
-        _update_bikes(conn, new, tz)
+        _update_bikes(conn, new, tz, bikes)
         add_plays(
             conn,
             (
@@ -90,9 +98,8 @@ def _bike_numbers(conn: Connection, bikes: set[tuple[str, str]]) -> dict[tuple[s
     return numbers
 
 
-@statement
-def _bike_upsert(conn: Connection) -> Any:
-    stmt = insert_for(conn, bikes_table)
+def _build_bike_upsert(dialect: str) -> Any:
+    stmt = insert_for_dialect(dialect, bikes_table).values({c.name: bindparam(c.name) for c in bikes_table.c})
     excluded = stmt.excluded
     newer = or_(bikes_table.c.last_seen_at.is_(None), bikes_table.c.last_seen_at <= excluded.last_seen_at)
     return stmt.on_conflict_do_update(
@@ -111,20 +118,30 @@ def _bike_upsert(conn: Connection) -> Any:
     )
 
 
-_counter_keys = KeysIn(bikes_table.c.fleet_id, bikes_table.c.bike_id)
-_counters_query = select(
-    bikes_table.c.fleet_id, bikes_table.c.bike_id, bikes_table.c.plays_day, bikes_table.c.plays_today
-).where(_counter_keys.clause)
+_bike_upsert = FastStatement(_build_bike_upsert)
+BIKE_KEYS = KeysIn(bikes_table.c.fleet_id, bikes_table.c.bike_id)
+_bikes_query = select(bikes_table).where(BIKE_KEYS.clause)
 
 
-def _update_bikes(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo) -> None:
+def read_bikes(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """The bikes' rows, locked until the transaction ends on PostgreSQL: each worker decides on, and counts
+    plays into, a bike as it is, so daily caps hold across workers."""
+    query = _bikes_query.with_for_update() if conn.dialect.name == "postgresql" else _bikes_query
+    return {(b.fleet_id, b.bike_id): b for b in conn.execute(query, BIKE_KEYS.params(sorted(keys)))}
+
+
+def _update_bikes(
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    tz: ZoneInfo,
+    bikes: Mapping[tuple[str, str], Any] | None,
+) -> None:
     """The bike's last zone and time follow its latest event (an offline backlog does not move it back);
     its last slogan follows its latest play; its plays per slogan per local day count every play, for the
     campaigns' daily caps."""
-    keys = sorted({(row["fleet_id"], row["bike_id"]) for row in rows})
-    query = _counters_query.with_for_update() if conn.dialect.name == "postgresql" else _counters_query
-    read = conn.execute(query, _counter_keys.params(keys))
-    counters = {(f, b): (day, plays or {}) for f, b, day, plays in read}
+    if bikes is None:
+        bikes = read_bikes(conn, {(row["fleet_id"], row["bike_id"]) for row in rows})
+    counters = {key: (bike.plays_day, bike.plays_today or {}) for key, bike in bikes.items()}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r["occurred_at"]):
         key = (row["fleet_id"], row["bike_id"])
@@ -139,4 +156,4 @@ def _update_bikes(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo
             counters[key] = count_play(day, plays, row["occurred_at"].astimezone(tz).date(), row["slogan_id"])
     for key, state in latest.items():
         state["plays_day"], state["plays_today"] = counters.get(key, (None, {}))
-    conn.execute(_bike_upsert(conn), [latest[k] for k in sorted(latest)])
+    _bike_upsert.run(conn, [latest[k] for k in sorted(latest)])

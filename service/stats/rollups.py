@@ -16,11 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
-from sqlalchemy import Table, bindparam, case, select, update
+from sqlalchemy import Table, bindparam, case
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from service.db import KeysIn
+from service.fastsql import FastStatement, driver_values, select_keys
 from service.stats.models import PlayDaily, PlayHourly, ZoneDaily
 
 NO_ZONE = ""
@@ -52,8 +52,11 @@ def first_full_day(at: datetime, tz: ZoneInfo) -> date:
 
 def insert_for(conn: Connection, table: Table) -> Any:
     """INSERT with ON CONFLICT for the connection's dialect (both speak it)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return insert_for_dialect(conn.dialect.name, table)
+
+
+def insert_for_dialect(name: str, table: Table) -> Any:
+    return (postgresql if name == "postgresql" else sqlite).insert(table)
 
 
 def statement(build: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
@@ -120,145 +123,114 @@ def add_plays(conn: Connection, plays: Iterable[Play], tz: ZoneInfo, *, count_pl
     if by_hour:
         _add_hourly(conn, by_hour)
     if by_day:
-        _merge_bitmaps(conn, _daily_sql, DAILY_KEY, by_day, with_slogans=False)
+        _merge_bitmaps(conn, _daily, by_day)
     if by_zone_day:
-        _merge_bitmaps(conn, _zone_daily_sql, ZONE_DAILY_KEY, by_zone_day, with_slogans=True)
+        _merge_bitmaps(conn, _zone_daily, by_zone_day)
 
 
-@statement
-def _hourly_upsert(conn: Connection) -> Any:
-    stmt = insert_for(conn, hourly)
-    excluded = stmt.excluded
-    return stmt.on_conflict_do_update(
-        index_elements=["hour", "zone_id", "slogan_id", "fleet_id", "event"],
-        set_={
-            "plays": hourly.c.plays + excluded.plays,
-            "confirmed_plays": hourly.c.confirmed_plays + excluded.confirmed_plays,
-            "first_play_at": case(
-                (excluded.first_play_at < hourly.c.first_play_at, excluded.first_play_at),
-                else_=hourly.c.first_play_at,
-            ),
-            "last_play_at": case(
-                (excluded.last_play_at > hourly.c.last_play_at, excluded.last_play_at),
-                else_=hourly.c.last_play_at,
-            ),
-        },
+def _counts_on_conflict(table: Table, excluded: Any) -> dict[str, Any]:
+    """On a key already counted: add the counts, widen first/last play."""
+    return {
+        "plays": table.c.plays + excluded.plays,
+        "confirmed_plays": table.c.confirmed_plays + excluded.confirmed_plays,
+        "first_play_at": case(
+            (excluded.first_play_at < table.c.first_play_at, excluded.first_play_at),
+            else_=table.c.first_play_at,
+        ),
+        "last_play_at": case(
+            (excluded.last_play_at > table.c.last_play_at, excluded.last_play_at),
+            else_=table.c.last_play_at,
+        ),
+    }
+
+
+def _upsert(table: Table, key: Sequence[str], replace: Sequence[str] = ()) -> FastStatement:
+    """INSERT every column, or on a key already there add its counts and take the `replace` columns."""
+
+    def build(dialect: str) -> Any:
+        stmt = insert_for_dialect(dialect, table).values({c.name: bindparam(c.name) for c in table.c})
+        updates = _counts_on_conflict(table, stmt.excluded)
+        updates.update({name: stmt.excluded[name] for name in replace})
+        return stmt.on_conflict_do_update(index_elements=list(key), set_=updates)
+
+    return FastStatement(build)
+
+
+def _create(table: Table, key: Sequence[str]) -> FastStatement:
+    def build(dialect: str) -> Any:
+        stmt = insert_for_dialect(dialect, table).values({c.name: bindparam(c.name) for c in table.c})
+        return stmt.on_conflict_do_nothing(index_elements=list(key))
+
+    return FastStatement(build)
+
+
+HOURLY_KEY = ("hour", "zone_id", "slogan_id", "fleet_id", "event")
+_hourly_upsert = _upsert(hourly, HOURLY_KEY)
+
+
+def _counts(key_names: Sequence[str], key: Sequence[Any], tally: _Tally) -> dict[str, Any]:
+    row = dict(zip(key_names, key, strict=True))
+    row.update(
+        plays=tally.plays, confirmed_plays=tally.confirmed, first_play_at=tally.first, last_play_at=tally.last
     )
+    return row
 
 
 def _add_hourly(conn: Connection, tallies: Mapping[tuple[Any, ...], _Tally]) -> None:
-    conn.execute(
-        _hourly_upsert(conn),
-        [
-            {
-                "hour": hour,
-                "zone_id": zone,
-                "slogan_id": slogan,
-                "fleet_id": fleet,
-                "event": event,
-                "plays": t.plays,
-                "confirmed_plays": t.confirmed,
-                "first_play_at": t.first,
-                "last_play_at": t.last,
-            }
-            for (hour, zone, slogan, fleet, event), t in sorted(tallies.items(), key=lambda kv: kv[0])
-        ],
-    )
+    _hourly_upsert.run(conn, [_counts(HOURLY_KEY, key, tallies[key]) for key in sorted(tallies)])
 
 
 @dataclass(frozen=True)
-class _BitmapStatements:
-    create: Any
-    read: Any
-    keys: KeysIn
-    write: Any
+class _BitmapRollup:
+    """A rollup with distinct-bike (and slogan) bitmaps, merged in Python: `create` makes missing rows
+    first where rows must be locked (PostgreSQL), `upsert` writes the merged bitmaps and adds the counts."""
+
+    table: Table
+    key: tuple[str, ...]
+    bitmaps: tuple[str, ...]
+    create: FastStatement
+    upsert: FastStatement
 
 
-def _bitmap_statements(
-    table: Table, key_names: Sequence[str], with_slogans: bool
-) -> Callable[[Connection], Any]:
-    def build(conn: Connection) -> _BitmapStatements:
-        key_cols = [table.c[name] for name in key_names]
-        keys = KeysIn(*key_cols)
-        value_cols = [table.c.plays, table.c.confirmed_plays, table.c.first_play_at, table.c.last_play_at]
-        value_cols.append(table.c.bikes)
-        if with_slogans:
-            value_cols.append(table.c.slogans)
-        read = select(*key_cols, *value_cols).where(keys.clause).order_by(*key_cols)
-        if conn.dialect.name == "postgresql":
-            read = read.with_for_update()
-        values: dict[str, Any] = {
-            "plays": bindparam("v_plays"),
-            "confirmed_plays": bindparam("v_confirmed"),
-            "first_play_at": bindparam("v_first", type_=table.c.first_play_at.type),
-            "last_play_at": bindparam("v_last", type_=table.c.last_play_at.type),
-            "bikes": bindparam("v_bikes"),
-        }
-        if with_slogans:
-            values["slogans"] = bindparam("v_slogans")
-        where = [table.c[name] == bindparam(f"k_{name}", type_=table.c[name].type) for name in key_names]
-        return _BitmapStatements(
-            create=insert_for(conn, table).on_conflict_do_nothing(index_elements=list(key_names)),
-            read=read,
-            keys=keys,
-            write=update(table).where(*where).values(values),
-        )
-
-    return statement(build)
+def _bitmap_rollup(table: Table, key: tuple[str, ...], bitmaps: tuple[str, ...]) -> _BitmapRollup:
+    return _BitmapRollup(table, key, bitmaps, _create(table, key), _upsert(table, key, replace=bitmaps))
 
 
 def _merge_bitmaps(
-    conn: Connection,
-    statements: Callable[[Connection], Any],
-    key_names: Sequence[str],
-    tallies: Mapping[tuple[Any, ...], _Tally],
-    *,
-    with_slogans: bool,
+    conn: Connection, rollup: _BitmapRollup, tallies: Mapping[tuple[Any, ...], _Tally]
 ) -> None:
-    sql: _BitmapStatements = statements(conn)
+    """Read the stored bitmaps of the tallied keys, OR the new bikes (and slogans) in, write them back.
+    PostgreSQL: missing rows are created first and all are locked in key order, so two workers cannot
+    lose each other's bikes or deadlock. SQLite: one writer at a time (a read made stale by another
+    writer's commit fails the transaction rather than overwrite it)."""
+    postgresql = conn.dialect.name == "postgresql"
     keys = sorted(tallies)
-    empty = {"plays": 0, "confirmed_plays": 0, "bikes": EMPTY_BITMAP}
-    if with_slogans:
-        empty["slogans"] = EMPTY_BITMAP
-    conn.execute(
-        sql.create,
-        [
-            {
-                **dict(zip(key_names, key, strict=True)),
-                **empty,
-                "first_play_at": tallies[key].first,
-                "last_play_at": tallies[key].last,
-            }
-            for key in keys
-        ],
+    if postgresql:
+        empty = dict.fromkeys(rollup.bitmaps, EMPTY_BITMAP)
+        rows = [
+            _counts(rollup.key, key, _Tally(first=tallies[key].first, last=tallies[key].last)) for key in keys
+        ]
+        rollup.create.run(conn, [{**row, **empty} for row in rows])
+    convert = driver_values(conn.dialect)
+    as_stored = {key: tuple(convert(part) for part in key) for key in keys}
+    stored = select_keys(
+        conn, rollup.table.name, rollup.key, rollup.bitmaps, as_stored.values(), for_update=postgresql
     )
-    params = []
-    for row in conn.execute(sql.read, sql.keys.params(keys)):
-        key = tuple(row[: len(key_names)])
+    rows = []
+    for key in keys:
         tally = tallies[key]
-        plays, confirmed, first, last, bikes, *slogans = row[len(key_names) :]
-        merged = BitMap.deserialize(bikes)
-        merged |= tally.bikes
-        param = {f"k_{name}": value for name, value in zip(key_names, key, strict=True)}
-        param.update(
-            v_plays=plays + tally.plays,
-            v_confirmed=confirmed + tally.confirmed,
-            v_first=min(first, tally.first) if tally.first else first,
-            v_last=max(last, tally.last) if tally.last else last,
-            v_bikes=merged.serialize(),
-        )
-        if with_slogans:
-            names = BitMap.deserialize(slogans[0])
-            names |= tally.slogans
-            param["v_slogans"] = names.serialize()
-        params.append(param)
-    conn.execute(sql.write, params)
+        row = _counts(rollup.key, key, tally)
+        found = stored.get(as_stored[key])
+        for i, (name, new) in enumerate(zip(rollup.bitmaps, (tally.bikes, tally.slogans), strict=False)):
+            row[name] = (new | BitMap.deserialize(found[i]) if found else new).serialize()
+        rows.append(row)
+    rollup.upsert.run(conn, rows)
 
 
 DAILY_KEY = ("day", "zone_id", "fleet_id", "slogan_id")
 ZONE_DAILY_KEY = ("day", "zone_id")
-_daily_sql = _bitmap_statements(daily, DAILY_KEY, with_slogans=False)
-_zone_daily_sql = _bitmap_statements(zone_daily, ZONE_DAILY_KEY, with_slogans=True)
+_daily = _bitmap_rollup(daily, DAILY_KEY, ("bikes",))
+_zone_daily = _bitmap_rollup(zone_daily, ZONE_DAILY_KEY, ("bikes", "slogans"))
 
 
 def rebuild(conn: Connection, tz: ZoneInfo, rows: Iterable[Sequence[Any]]) -> None:
