@@ -22,7 +22,7 @@ def _serve(args: argparse.Namespace) -> None:
     if args.no_access_log:  # our middleware writes the access log: quiet it for load tests
         logging.getLogger("ebike_voice.access").setLevel(logging.WARNING)
     uvicorn.run(
-        "service.main:create_app",
+        "service.main:serve_app",
         factory=True,
         host=args.host,
         port=args.port,

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
@@ -19,6 +20,7 @@ from sqlalchemy.sql import ClauseElement
 Convert = Callable[[Any], Any]
 
 
+@lru_cache(maxsize=4096)  # a round's event times recur in several rollups
 def _sqlite_datetime(value: datetime) -> str:
     # SQLAlchemy's SQLite DATETIME text: naive UTC, microseconds always.
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -124,4 +126,5 @@ def select_keys(
     if for_update:
         sql += " FOR UPDATE"
     width = len(key_columns)
-    return {tuple(row[:width]): tuple(row[width:]) for row in conn.exec_driver_sql(sql, tuple(params))}
+    rows = conn.exec_driver_sql(sql, tuple(params)).fetchall()
+    return {tuple(row[:width]): tuple(row[width:]) for row in rows}

@@ -4,6 +4,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from service.db import KeysIn
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
 from service.events.bike_state import BikeMemo, plays_on
-from service.events.decision import Decision, EventQuery, Snapshot, choose_clip
+from service.events.decision import ClipInfo, Decision, EventQuery, Snapshot, choose_clip
 from service.events.models import (
     ClipRef,
     EventError,
@@ -38,6 +39,7 @@ from service.events.writer import LogUnavailable, read_bikes, write_events
 from service.slogans.models import Slogan
 from service.stats.rollups import Play, add_plays
 from service.timeutil import utcnow
+from service.zones.geometry import ZoneInfo as Zone
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +78,9 @@ def decide_and_log(
     snapshot, and the new ones are logged at once. A duplicate (a retry, or an id logged by another worker
     meanwhile) gets the first answer from the log."""
     known = _prefetch(session, snapshot, [event_in for event_in, _ in requests])
+    zones = snapshot.zones.locate_many([(event_in.lon, event_in.lat) for event_in, _ in requests])
     decided: list[Outcome | tuple[dict[str, Any], Decision]] = []
-    for event_in, api_key in requests:
+    for (event_in, api_key), zone in zip(requests, zones, strict=True):
         try:
             decided.append(
                 _decide(
@@ -85,6 +88,7 @@ def decide_and_log(
                     snapshot=snapshot,
                     event_in=event_in,
                     api_key=api_key,
+                    zone=zone,
                     rng=rng,
                     known=known,
                 )
@@ -207,6 +211,7 @@ def _decide(
     snapshot: Snapshot,
     event_in: EventIn,
     api_key: ApiKey,
+    zone: Zone | None,
     rng: random.Random,
     known: _Known,
 ) -> EventResult | tuple[dict[str, Any], Decision]:
@@ -224,7 +229,6 @@ def _decide(
     bike_key = (event_in.fleet_id, event_in.bike_id)
     day = snapshot.settings.local_day(event_in.occurred_at)
     last_slogan_id, plays_today = plays_on(known.bikes.get(bike_key), known.memo.get(bike_key), day)
-    zone = snapshot.zones.locate(event_in.lon, event_in.lat)
     decision = choose_clip(
         snapshot,
         EventQuery(
@@ -296,15 +300,20 @@ def _replay(session: Session, row: LockEventLog, event_in: EventIn) -> EventResu
 
 
 def _result(event_id: str, decision: Decision) -> EventResult:
-    clip = decision.clip
-    return EventResult(
+    # Built from the snapshot's own values: nothing to validate.
+    return EventResult.model_construct(
         event_id=event_id,
         zone_id=decision.zone_id,
         slogan_id=decision.slogan_id,
         text=decision.text,
-        clip=ClipRef.model_validate(clip, from_attributes=True) if clip else None,
+        clip=_clip_ref(decision.clip) if decision.clip else None,
         volume=decision.volume,
     )
+
+
+@lru_cache(maxsize=4096)
+def _clip_ref(clip: ClipInfo) -> ClipRef:
+    return ClipRef.model_validate(clip, from_attributes=True)
 
 
 def record_play(

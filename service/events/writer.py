@@ -5,10 +5,11 @@ worker or another) is not inserted and sinks nothing; its request answers the fi
 
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, case, or_, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from service.db import KeysIn
 from service.errors import RETRY_AFTER_S, ServiceError
@@ -83,18 +84,30 @@ def _number_insert(conn: Connection) -> Any:
     return insert_for(conn, numbers_table).on_conflict_do_nothing(index_elements=["fleet_id", "bike_id"])
 
 
+# Bike numbers never change once given: each database's are remembered (up to a bound) once committed.
+_NUMBERS_KEPT = 200_000
+_numbers_seen: "WeakKeyDictionary[Engine, dict[tuple[str, str], int]]" = WeakKeyDictionary()
+
+
 def _bike_numbers(conn: Connection, bikes: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    if not bikes:
-        return {}
+    seen = _numbers_seen.setdefault(conn.engine, {})
+    numbers = {bike: seen[bike] for bike in bikes if bike in seen}
+    missing = bikes - numbers.keys()
+    if not missing:
+        return numbers
 
-    def known() -> dict[tuple[str, str], int]:
-        return {(f, b): n for f, b, n in conn.execute(_number_query, _number_keys.params(bikes))}
+    def read(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        return {(f, b): n for f, b, n in conn.execute(_number_query, _number_keys.params(keys))}
 
-    numbers = known()
-    missing = sorted(bikes - numbers.keys())
-    if missing:
-        conn.execute(_number_insert(conn), [{"fleet_id": f, "bike_id": b} for f, b in missing])
-        numbers = known()
+    committed = read(missing)  # given before this transaction: safe to remember
+    if len(seen) + len(committed) > _NUMBERS_KEPT:
+        seen.clear()
+    seen.update(committed)
+    numbers.update(committed)
+    new = sorted(missing - committed.keys())
+    if new:
+        conn.execute(_number_insert(conn), [{"fleet_id": f, "bike_id": b} for f, b in new])
+        numbers.update(read(set(new)))
     return numbers
 
 

@@ -87,9 +87,16 @@ class ZoneIndex:
         return len(self._infos)
 
     def locate(self, lon: float, lat: float) -> ZoneInfo | None:
-        if self._tree is None:
-            return None
-        hits = self._tree.query(Point(lon, lat), predicate="intersects")
-        if len(hits) == 0:
-            return None
-        return self._infos[int(hits.min())]
+        return self.locate_many([(lon, lat)])[0]
+
+    def locate_many(self, points: Sequence[tuple[float, float]]) -> list[ZoneInfo | None]:
+        """The zone of each (lon, lat), in one query of the tree for all of them."""
+        best: list[int | None] = [None] * len(points)
+        if self._tree is None or not points:
+            return [None] * len(points)
+        hits = self._tree.query(shapely.points(points), predicate="intersects")
+        for point, zone in zip(hits[0].tolist(), hits[1].tolist(), strict=True):
+            found = best[point]
+            if found is None or zone < found:  # smallest zone first: the lowest index wins
+                best[point] = zone
+        return [None if i is None else self._infos[i] for i in best]
