@@ -1,10 +1,12 @@
 """The application: create_app() and the lifespan that owns the engines."""
 
+import logging
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.api import api_router
 from service.audit.service import install_audit
@@ -15,10 +17,13 @@ from service.config import Settings, get_settings
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.errors import install_error_handlers
+from service.events.partitions import ensure_upcoming
 from service.events.service import Decider
 from service.events.snapshot import SnapshotHolder
 from service.events.writer import EventWriter
 from service.observability.middleware import RequestContext
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,6 +34,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.clips_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
+        try:
+            ensure_upcoming(engine)
+        except SQLAlchemyError:  # the writer makes a month when it needs it; the database may come later
+            log.warning("could not make this month's and next month's event log partitions", exc_info=True)
         snapshots = SnapshotHolder(engine, settings)
         synthesizer = build_synthesizer(settings, engine, on_change=snapshots.invalidate)
         app.state.settings = settings
