@@ -3,7 +3,7 @@ event_key, dropped whole by retention while the stats stay; and migration 0006 k
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from service.timeutil import utcnow
 from tests.conftest import postgres_database, postgres_only
 from tests.events.test_events import event, world  # noqa: F401  (world: a fixture)
 from tests.events.test_group_commit import TZ, _count, _row
+from tests.helpers import months_ago
 
 pytestmark = postgres_only
 
@@ -44,20 +45,13 @@ def _exists(engine: Any, table: str) -> bool:
         return conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}).scalar_one()
 
 
-def _months_ago(n: int) -> datetime:
-    """The 15th, noon, of the month n months before the current one."""
-    month = month_of(utcnow())
-    year, index = divmod(month.year * 12 + month.month - 1 - n, 12)
-    return datetime(year, index + 1, 15, 12, tzinfo=UTC)
-
-
 @pytest.mark.usefixtures("world")
 def test_the_log_is_partitioned_and_events_land_in_their_month(
     client: TestClient, operator: dict[str, str], engine: Any
 ) -> None:
     with engine.connect() as conn:
         assert conn.execute(_KIND).scalar_one() == "p"
-    last_month = _months_ago(1)
+    last_month = months_ago(1)
     assert client.post("/v1/events", json=event(1), headers=operator).status_code == 200
     late = event(2, occurred_at=last_month.isoformat())  # an offline lock's backlog
     assert client.post("/v1/events", json=late, headers=operator).status_code == 200
@@ -136,7 +130,7 @@ def test_retention_drops_old_months_whole_and_the_stats_stay(
     client: TestClient, admin: dict[str, str], engine: Any
 ) -> None:
     ages = (0, 1, 3, 5)  # months before this one
-    rows = [{**_row(f"e{n}", bike=f"B{n}"), "occurred_at": _months_ago(age)} for n, age in enumerate(ages)]
+    rows = [{**_row(f"e{n}", bike=f"B{n}"), "occurred_at": months_ago(age)} for n, age in enumerate(ages)]
     rows[0]["occurred_at"] = utcnow() - timedelta(minutes=5)
     with engine.begin() as conn:
         assert write_events(conn, rows, TZ) == [True] * 4
@@ -146,7 +140,7 @@ def test_retention_drops_old_months_whole_and_the_stats_stay(
     period = {"since": since.isoformat(), "until": until.isoformat()}
     coverage = client.get("/v1/stats/coverage", params=period, headers=admin).json()
     assert next(z for z in coverage["zones"] if z["zone_id"] == "home")["plays"] == 4
-    old = [partition_name(month_of(_months_ago(age))) for age in (5, 3)]
+    old = [partition_name(month_of(months_ago(age))) for age in (5, 3)]
 
     with Session(engine) as session:
         dropped = drop_old_events(session=session, months=2, now=utcnow())
@@ -154,7 +148,7 @@ def test_retention_drops_old_months_whole_and_the_stats_stay(
     assert set(old) <= set(dropped.partitions)
     assert not any(_exists(engine, name) for name in old)
     this_month = month_of(utcnow())
-    for month in (this_month, next_month(this_month), month_of(_months_ago(1))):
+    for month in (this_month, next_month(this_month), month_of(months_ago(1))):
         assert _exists(engine, partition_name(month))
     assert sorted(r.event_id for r in _logged(engine)) == ["e0", "e1"]
     assert _count(engine, select(func.count()).select_from(EventKey)) == 2
