@@ -5,7 +5,7 @@ Revises: 0005
 Create Date: 2026-11-29 08:00:00
 
 On PostgreSQL lock_event becomes PARTITIONED BY RANGE (occurred_at), one partition per UTC month, with the
-primary key (id, occurred_at) and a plain index on (operator, event_id); idempotency moves to the new table
+primary key (id, occurred_at) and a plain index on (event_id, operator); idempotency moves to the new table
 event_key. The rows are copied into partitions for the months they are in, and the id sequence moves to the
 new table, so ids go on from where they were. SQLite keeps its plain table and unique constraint.
 """
@@ -31,6 +31,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     if conn.dialect.name != 'postgresql':
         return
+    _hold_writes()
     op.create_table('event_key',
     sa.Column('operator', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
@@ -50,8 +51,15 @@ def upgrade() -> None:
                "SELECT operator, event_id, occurred_at FROM lock_event")
     _swap('lock_event_partitioned')
     op.execute("ALTER TABLE lock_event ADD CONSTRAINT lock_event_pkey PRIMARY KEY (id, occurred_at)")
-    op.execute("CREATE INDEX ix_lock_event_operator_event_id ON lock_event (operator, event_id)")
+    # event_id first: it also serves proof of play, which knows the event id and the fleets, not the operator.
+    op.execute("CREATE INDEX ix_lock_event_event_id_operator ON lock_event (event_id, operator)")
     op.execute(OCCURRED_ZONE_INDEX)
+
+
+def _hold_writes() -> None:
+    """An event written meanwhile (by a node still running) would be missed by the copy and dropped with
+    the old table: writers wait for the migration instead (then fail until they run this code: 503)."""
+    op.execute("LOCK TABLE lock_event IN EXCLUSIVE MODE")
 
 
 def _swap(new: str) -> None:
@@ -65,6 +73,7 @@ def _swap(new: str) -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != 'postgresql':
         return
+    _hold_writes()
     op.execute("CREATE TABLE lock_event_plain (LIKE lock_event INCLUDING DEFAULTS)")
     op.execute("INSERT INTO lock_event_plain SELECT * FROM lock_event")
     _swap('lock_event_plain')
