@@ -17,10 +17,10 @@ from service.config import Settings, get_settings
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.errors import install_error_handlers
+from service.events.fastpath import EventFastPath
 from service.events.partitions import ensure_upcoming
-from service.events.service import Decider
+from service.events.service import EventPipeline
 from service.events.snapshot import SnapshotHolder
-from service.events.writer import EventWriter
 from service.observability.middleware import RequestContext
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.effective_database_url)
         try:
             ensure_upcoming(engine)
-        except SQLAlchemyError:  # the writer makes a month when it needs it; the database may come later
+        except SQLAlchemyError:  # write_events makes a month when it needs it; the database may come later
             log.warning("could not make this month's and next month's event log partitions", exc_info=True)
         snapshots = SnapshotHolder(engine, settings)
         synthesizer = build_synthesizer(settings, engine, on_change=snapshots.invalidate)
@@ -47,15 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.last_used = LastUsed()
         app.state.event_rate = RateLimiter(settings.event_rate_per_key_s, settings.event_burst_per_key)
         app.state.tts_engines = synthesizer.maker.engines
-        app.state.event_writer = EventWriter(engine, settings.tz)
-        app.state.event_decider = Decider(engine, snapshots, random.SystemRandom())
+        app.state.event_pipeline = EventPipeline(engine, snapshots, random.SystemRandom(), settings.tz)
         app.state.key_cache = KeyCache(ttl_s=settings.snapshot_check_interval_s)
         synthesizer.resume_pending()
         try:
             yield
         finally:
-            app.state.event_decider.close()
-            app.state.event_writer.close()
+            app.state.event_pipeline.close()
             synthesizer.shutdown()
             engine.dispose()
 
@@ -66,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(EventFastPath)  # inside RequestContext: request ids, metrics and logs still apply
     app.add_middleware(RequestContext)
     app.include_router(api_router)
     app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")

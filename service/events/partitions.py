@@ -5,7 +5,7 @@ There `lock_event` is PARTITIONED BY RANGE (occurred_at), one partition per cale
 contain the partition key), so the writer claims each event's key in `event_key` first (see
 writer._log_new) and logs only the rows it claimed.
 
-Partitions are made when needed: the writer asks `ensure_months` before it touches the log, and the
+Partitions are made when needed: writer.write_events asks `ensure_months` before it inserts, and the
 server's start and `ebike-voice retention` make the current and the next month. A month is made in its own
 short transaction under an advisory lock, so workers and nodes never race for it, as an empty table then
 ATTACHed: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the log, which lets events be read and written
@@ -35,8 +35,8 @@ LOG_TABLE = "lock_event"
 _NAME = re.compile(r"^lock_event_y(\d{4})m(\d{2})$")
 # The advisory lock held while months are made or dropped: any fixed number no other code uses.
 PARTITION_LOCK = 7_310_562_006
-# How long the writer waits for that lock (held through a whole retention run, or by a node making the
-# same month) before its batch fails with a 503 and is retried.
+# How long making a month waits for that lock (held through a whole retention run, or by a node making
+# the same month) before the events that need the month fail with a 503 and are retried.
 CREATE_LOCK_TIMEOUT = "3s"
 # event_key rows deleted per transaction by retention.
 KEY_BATCH = 20_000
@@ -73,8 +73,11 @@ def upcoming_months(now: datetime) -> set[date]:
 
 
 def ensure_months(conn: Connection, months: Iterable[date]) -> None:
-    """Make sure the log has a partition for each month. Call it before the caller's transaction touches
-    the log (a month is made in a transaction of its own, which must not wait for the caller's)."""
+    """Make sure the log has a partition for each month, before the caller's transaction inserts rows. A
+    missing month is made in a short transaction of its own, which does not wait for the caller's (ATTACH
+    conflicts with neither reads nor writes). It may wait for a retention run that holds the partitions'
+    lock; should that run wait in turn for the caller's transaction, the lock timeout ends it: the
+    caller's transaction fails and its events are answered 503, to be retried."""
     known = _known.setdefault(conn.engine, set())
     current = month_of(utcnow())
     # Retention (maybe in another process) drops only months before the current one: those are looked

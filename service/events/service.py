@@ -1,21 +1,23 @@
 """Lock and unlock events: decide on the snapshot, log durably, answer."""
 
+import logging
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi.concurrency import run_in_threadpool
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
-from sqlalchemy import bindparam, delete, tuple_, update
+from sqlalchemy import delete, update
 from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus
+from service.db import KeysIn
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
 from service.events.bike_state import BikeMemo, plays_on
@@ -33,11 +35,13 @@ from service.events.models import (
 )
 from service.events.partitions import DroppedEvents, drop_months_before
 from service.events.snapshot import SnapshotHolder, clip_info
-from service.events.writer import EventWriter, write_events
+from service.events.writer import LogUnavailable, write_events
 from service.fleets.models import Bike
 from service.slogans.models import Slogan
 from service.stats.rollups import Play, add_plays
 from service.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 
 def record_event(
@@ -48,52 +52,88 @@ def record_event(
     api_key: ApiKey,
     rng: random.Random,
     tz: ZoneInfo,
-    writer: EventWriter | None = None,
 ) -> EventResult:
-    """Decide, log durably, answer. With a writer the log row joins the worker's group commit; without one
-    (scripts, the demo) it is committed here, in the session."""
-    decided = _decide(session=session, snapshot=snapshot, event_in=event_in, api_key=api_key, rng=rng)
-    if isinstance(decided, EventResult):
-        return decided
-    row, decision = decided
-    (new,) = _log(session, [row], tz, writer)
-    return _result(event_in.event_id, decision) if new else _replay_logged(session, row, event_in)
+    """Decide, log and answer one event in the session's transaction, and commit (scripts, the demo; the
+    server goes through its EventPipeline)."""
+    (outcome,) = decide_and_log(session, snapshot, [(event_in, api_key)], rng, tz)
+    if isinstance(outcome, ServiceError):
+        session.rollback()
+        raise outcome
+    session.commit()
+    return outcome
 
 
-Outcome = EventResult | tuple[dict[str, Any], Decision] | ServiceError
+Outcome = EventResult | ServiceError
 
 
-class Decider(Batcher[tuple[EventIn, ApiKey], Outcome]):
-    """Decides the events queued since its last round: one query for their bikes, one for the event ids
-    already logged, then `_decide` for each (no query left to make). One per worker process."""
+def decide_and_log(
+    session: Session,
+    snapshot: Snapshot,
+    requests: list[tuple[EventIn, ApiKey]],
+    rng: random.Random,
+    tz: ZoneInfo,
+) -> list[Outcome]:
+    """The answers to a round of events, decided and logged in the session's transaction (not committed):
+    two queries read the round's bikes and the event ids already logged, each event is decided on the
+    snapshot, and the new ones are logged at once. A duplicate (a retry, or an id logged by another worker
+    meanwhile) gets the first answer from the log."""
+    known = _prefetch(session, snapshot, [event_in for event_in, _ in requests])
+    decided: list[Outcome | tuple[dict[str, Any], Decision]] = []
+    for event_in, api_key in requests:
+        try:
+            decided.append(
+                _decide(
+                    session=session,
+                    snapshot=snapshot,
+                    event_in=event_in,
+                    api_key=api_key,
+                    rng=rng,
+                    known=known,
+                )
+            )
+        except ServiceError as exc:
+            decided.append(exc)
+    rows = [d[0] for d in decided if isinstance(d, tuple)]
+    fresh = iter(write_events(session.connection(), rows, tz) if rows else [])
+    outcomes: list[Outcome] = []
+    for (event_in, _), item in zip(requests, decided, strict=True):
+        if not isinstance(item, tuple):
+            outcomes.append(item)
+        elif next(fresh):
+            outcomes.append(_result(event_in.event_id, item[1]))
+        else:
+            try:
+                outcomes.append(_replay_logged(session, item[0], event_in))
+            except ServiceError as exc:
+                outcomes.append(exc)
+    return outcomes
 
-    def __init__(self, engine: Engine, snapshots: SnapshotHolder, rng: random.Random) -> None:
+
+class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
+    """One per worker process: each round decides and logs everything queued since the last one, in one
+    transaction (group commit: one fsync for the round), then wakes each waiting request with its answer.
+    Requests await it on the event loop without holding a thread or a connection."""
+
+    def __init__(self, engine: Engine, snapshots: SnapshotHolder, rng: random.Random, tz: ZoneInfo) -> None:
         self._engine = engine
         self._snapshots = snapshots
         self._rng = rng
-        self._memo = BikeMemo()
-        super().__init__("event-decider", self._decide_round)
+        self._tz = tz
+        super().__init__("event-pipeline", self._round)
 
-    def _decide_round(self, batch: list[list[tuple[EventIn, ApiKey]]]) -> list[list[Outcome] | Exception]:
+    def _round(self, batch: list[list[tuple[EventIn, ApiKey]]]) -> list[list[Outcome] | Exception]:
         requests = [request for submitted in batch for request in submitted]
-        outcomes: list[Outcome] = []
-        with Session(self._engine) as session:
-            snapshot = self._snapshots.get()
-            known = _prefetch(session, snapshot, [event_in for event_in, _ in requests], self._memo)
-            for event_in, api_key in requests:
-                try:
-                    outcomes.append(
-                        _decide(
-                            session=session,
-                            snapshot=snapshot,
-                            event_in=event_in,
-                            api_key=api_key,
-                            rng=self._rng,
-                            known=known,
-                        )
-                    )
-                except ServiceError as exc:
-                    outcomes.append(exc)
+        snapshot = self._snapshots.get()
+        try:
+            with Session(self._engine) as session:
+                outcomes = decide_and_log(session, snapshot, requests, self._rng, self._tz)
+                session.commit()
+        except SQLAlchemyError as exc:
+            if len(batch) > 1:
+                # Whatever failed must not sink the others: each request's events again, on their own.
+                return [outcome for one in batch for outcome in self._round([one])]
+            log.exception("could not log %d events", len(requests))
+            return [LogUnavailable(f"the event log is unavailable ({type(exc).__name__}); retry")]
         split: list[list[Outcome] | Exception] = []
         start = 0
         for submitted in batch:
@@ -102,32 +142,17 @@ class Decider(Batcher[tuple[EventIn, ApiKey], Outcome]):
         return split
 
 
-async def answer_event(
-    *, engine: Engine, decider: Decider, writer: EventWriter, event_in: EventIn, api_key: ApiKey
-) -> EventResult:
-    """record_event for the server: decided in the decider's next round, logged in the writer's next
-    commit, awaited on the event loop without holding a thread or a connection."""
-    (outcome,) = await decider.call_async([(event_in, api_key)])
+async def answer_event(*, pipeline: EventPipeline, event_in: EventIn, api_key: ApiKey) -> EventResult:
+    (outcome,) = await pipeline.call_async([(event_in, api_key)])
     if isinstance(outcome, ServiceError):
         raise outcome
-    if isinstance(outcome, EventResult):
-        return outcome
-    row, decision = outcome
-    (new,) = await writer.call_async([row])
-    if new:
-        return _result(event_in.event_id, decision)
-
-    def replay() -> EventResult:
-        with Session(engine) as session:
-            return _replay_logged(session, row, event_in)
-
-    return await run_in_threadpool(replay)
+    return outcome
 
 
 async def answer_batch(
-    *, engine: Engine, decider: Decider, writer: EventWriter, items: list[dict[str, Any]], api_key: ApiKey
+    *, pipeline: EventPipeline, items: list[dict[str, Any]], api_key: ApiKey
 ) -> list[EventResult | EventError]:
-    """Many events (an offline lock's backlog) in one commit; each item answered on its own."""
+    """Many events (an offline lock's backlog) in one round; each item answered on its own."""
     parsed: list[EventIn | EventError] = []
     for item in items:
         try:
@@ -136,55 +161,17 @@ async def answer_batch(
             event_id = item.get("event_id") if isinstance(item, dict) else None
             parsed.append(_error(event_id, 422, jsonable_encoder(exc.errors(include_url=False))))
     valid = [(event_in, api_key) for event_in in parsed if isinstance(event_in, EventIn)]
-    outcomes = iter(await decider.call_async(valid) if valid else [])
-    decided: list[EventResult | EventError | _Pending] = []
+    outcomes = iter(await pipeline.call_async(valid) if valid else [])
+    answers: list[EventResult | EventError] = []
     for event_in in parsed:
         if isinstance(event_in, EventError):
-            decided.append(event_in)
+            answers.append(event_in)
             continue
         outcome = next(outcomes)
         if isinstance(outcome, ServiceError):
-            decided.append(_error(event_in.event_id, outcome.status_code, outcome.message))
-        elif isinstance(outcome, EventResult):
-            decided.append(outcome)
+            answers.append(_error(event_in.event_id, outcome.status_code, outcome.message))
         else:
-            decided.append(_Pending(event_in, *outcome))
-    rows = [d.row for d in decided if isinstance(d, _Pending)]
-    new = await writer.call_async(rows) if rows else []
-
-    def answer() -> list[EventResult | EventError]:
-        with Session(engine) as session:
-            return _answers(session, decided, new)
-
-    return await run_in_threadpool(answer)
-
-
-@dataclass(frozen=True, slots=True)
-class _Pending:
-    event_in: EventIn
-    row: dict[str, Any]
-    decision: Decision
-
-
-def _answers(
-    session: Session, decided: list[EventResult | EventError | _Pending], new: list[bool]
-) -> list[EventResult | EventError]:
-    """Each pending item's answer once logged: its decision if new, the first answer if a duplicate."""
-    flags = iter(new)
-    answers: list[EventResult | EventError] = []
-    for item in decided:
-        if not isinstance(item, _Pending):
-            answers.append(item)
-            continue
-        event_id = item.event_in.event_id
-        try:
-            answers.append(
-                _result(event_id, item.decision)
-                if next(flags)
-                else _replay_logged(session, item.row, item.event_in)
-            )
-        except ServiceError as exc:
-            answers.append(_error(event_id, exc.status_code, exc.message))
+            answers.append(outcome)
     return answers
 
 
@@ -194,33 +181,31 @@ class _Known:
 
     bikes: dict[tuple[str, str], Any]  # rows of bike
     logged: dict[tuple[str, str], Any]  # rows of lock_event
-    memo: BikeMemo  # this worker's recent decisions, newer than the log may be yet
+    memo: BikeMemo  # the round's decisions so far: a bike's second event in a round sees its first
 
 
-def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn], memo: BikeMemo) -> _Known:
+def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn]) -> _Known:
     """Two plain queries for the round (rows, not ORM objects: a fraction of the cost)."""
     bike_keys = sorted({(e.fleet_id, e.bike_id) for e in events})
     log_keys = sorted(
         {(operator, e.event_id) for e in events if (operator := snapshot.fleet_operators.get(e.fleet_id))}
     )
     connection = session.connection()
-    bikes = connection.execute(_BIKES, {"keys": bike_keys})
-    logged = connection.execute(_LOGGED, {"keys": log_keys}) if log_keys else []
+    bikes = connection.execute(_BIKES, _BIKE_KEYS.params(bike_keys))
+    logged = connection.execute(_LOGGED, _LOG_KEYS.params(log_keys)) if log_keys else []
     return _Known(
         bikes={(b.fleet_id, b.bike_id): b for b in bikes},
         logged={(row.operator, row.event_id): row for row in logged},
-        memo=memo,
+        memo=BikeMemo(),
     )
 
 
 _bike_table: Any = Bike.__table__  # type: ignore[attr-defined]
 _log_table: Any = LockEventLog.__table__  # type: ignore[attr-defined]
-_BIKES = columns(_bike_table).where(
-    tuple_(_bike_table.c.fleet_id, _bike_table.c.bike_id).in_(bindparam("keys", expanding=True))
-)
-_LOGGED = columns(_log_table).where(
-    tuple_(_log_table.c.operator, _log_table.c.event_id).in_(bindparam("keys", expanding=True))
-)
+_BIKE_KEYS = KeysIn(_bike_table.c.fleet_id, _bike_table.c.bike_id)
+_LOG_KEYS = KeysIn(_log_table.c.operator, _log_table.c.event_id)
+_BIKES = columns(_bike_table).where(_BIKE_KEYS.clause)
+_LOGGED = columns(_log_table).where(_LOG_KEYS.clause)
 
 
 def _decide(
@@ -230,28 +215,22 @@ def _decide(
     event_in: EventIn,
     api_key: ApiKey,
     rng: random.Random,
-    known: _Known | None = None,
+    known: _Known,
 ) -> EventResult | tuple[dict[str, Any], Decision]:
-    """The answer to an event already logged, or the row to log and the decision to answer with.
-    `known`: the decider's prefetched reads; without it, each read is its own query."""
+    """The answer to an event already logged, or the row to log and the decision to answer with."""
     operator = snapshot.fleet_operators.get(event_in.fleet_id)
     if operator is None:
         raise Invalid(f"unknown fleet {event_in.fleet_id!r}")
     if event_in.fleet_id not in api_key.fleet_ids:
         raise Forbidden(f"this key may not report events for fleet {event_in.fleet_id!r}")
 
-    if known is None:
-        existing = _find(session, operator, event_in.event_id)
-    else:
-        existing = known.logged.get((operator, event_in.event_id))
+    existing = known.logged.get((operator, event_in.event_id))
     if existing is not None:
         return _replay(session, existing, event_in)
 
     bike_key = (event_in.fleet_id, event_in.bike_id)
-    bike = session.get(Bike, bike_key) if known is None else known.bikes.get(bike_key)
     day = snapshot.settings.local_day(event_in.occurred_at)
-    memo = known.memo.get(bike_key) if known is not None else None
-    last_slogan_id, plays_today = plays_on(bike, memo, day)
+    last_slogan_id, plays_today = plays_on(known.bikes.get(bike_key), known.memo.get(bike_key), day)
     zone = snapshot.zones.locate(event_in.lon, event_in.lat)
     decision = choose_clip(
         snapshot,
@@ -282,24 +261,9 @@ def _decide(
         "clip_id": decision.clip.id if decision.clip else None,
         "volume": decision.volume,
     }
-    if known is not None:  # later events of this bike in the round (and the next rounds) see this one
-        known.memo.remember(
-            bike_key, event_in.occurred_at, day, decision.slogan_id, last_slogan_id, plays_today
-        )
+    # A later event of this bike in the round sees this one.
+    known.memo.remember(bike_key, event_in.occurred_at, day, decision.slogan_id, last_slogan_id, plays_today)
     return row, decision
-
-
-def _log(
-    session: Session, rows: list[dict[str, Any]], tz: ZoneInfo, writer: EventWriter | None
-) -> list[bool]:
-    """Per row, True if newly logged, False if its event id was logged before (a retry or a race)."""
-    if writer is None:
-        new = write_events(session.connection(), rows, tz)
-        session.commit()
-        return new
-    # Give the connection back to the pool while waiting: the commit may take a few milliseconds.
-    session.rollback()
-    return writer.call(rows)
 
 
 def _replay_logged(session: Session, row: dict[str, Any], event_in: EventIn) -> EventResult:

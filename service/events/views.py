@@ -13,13 +13,8 @@ router = APIRouter()
 @router.post("", response_model=EventResult)
 async def post_event(event_in: EventIn, api_key: CachedOperatorKey, request: Request) -> EventResult:
     """A lock or unlock: answered with the clip to play once the event is durably logged."""
-    state = request.app.state
     result = await service.answer_event(
-        engine=state.engine,
-        decider=state.event_decider,
-        writer=state.event_writer,
-        event_in=event_in,
-        api_key=api_key,
+        pipeline=request.app.state.event_pipeline, event_in=event_in, api_key=api_key
     )
     DECISIONS.labels(event_in.event.value, "clip" if result.clip else "no_clip").inc()
     return result
@@ -37,13 +32,7 @@ async def post_batch(batch: EventBatchIn, api_key: CachedOperatorKey, request: R
     limit = state.settings.event_batch_max
     if len(batch.events) > limit:
         raise ServiceError(f"a batch holds at most {limit} events; this one has {len(batch.events)}", 413)
-    results = await service.answer_batch(
-        engine=state.engine,
-        decider=state.event_decider,
-        writer=state.event_writer,
-        items=batch.events,
-        api_key=api_key,
-    )
+    results = await service.answer_batch(pipeline=state.event_pipeline, items=batch.events, api_key=api_key)
     return EventBatchResult(results=results)
 
 

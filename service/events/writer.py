@@ -1,31 +1,23 @@
-"""Group commit for the event log: many requests, one transaction, one fsync.
+"""Logging a round of decided events in the caller's transaction (service.EventPipeline commits it once
+for the whole round): the log rows, idempotent per (operator, event_id) as _log_new explains, the
+bikes' state and the rollups. A duplicate (a client's retry, in this round or logged before, by this
+worker or another) is not inserted and sinks nothing; its request answers the first answer from the log."""
 
-Requests decide on their own (service.record_event) and hand the rows to log to the process's
-EventWriter. Its thread takes everything queued since its last commit, writes it in one transaction
-(the log rows, idempotent per (operator, event_id) as _log_new explains, the bikes' state and the
-rollups), commits once, then wakes each waiting request with, per row, whether it was new. A duplicate
-(a client's retry, in this batch or logged before, by this worker or another) is not inserted and sinks
-nothing; its request answers the first answer from the log."""
-
-import logging
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, case, or_, select, tuple_
+from sqlalchemy import Table, case, or_, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Connection
 
-from service.errors import ServiceError
-from service.events.batching import Batcher
+from service.db import KeysIn
+from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.bike_state import count_play
 from service.events.models import BikeNumber, EventKey, LockEventLog
 from service.events.partitions import ensure_months, month_of
 from service.fleets.models import Bike
 from service.stats.rollups import Play, add_plays, insert_for, statement
-
-log = logging.getLogger(__name__)
 
 events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]
 bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]
@@ -35,6 +27,9 @@ keys_table: Table = EventKey.__table__  # type: ignore[attr-defined]
 
 class LogUnavailable(ServiceError):
     status_code = 503
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 def write_events(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[bool]:
@@ -67,7 +62,7 @@ def _log_new(conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, str
     """Log the rows whose (operator, event_id) is not logged yet; returns those keys. SQLite: the log's
     unique constraint decides, in one statement. PostgreSQL: the log is partitioned by month and cannot
     hold that constraint, so the keys are claimed in event_key first (its primary key decides, across
-    workers and nodes; in key order, so two writers cannot deadlock) and only the claimed rows logged."""
+    workers and nodes; in key order, so two workers cannot deadlock) and only the claimed rows logged."""
     if conn.dialect.name != "postgresql":
         return {tuple(r) for r in conn.execute(_log_insert(conn), rows)}
     ensure_months(conn, {month_of(r["occurred_at"]) for r in rows})
@@ -95,8 +90,9 @@ _key_claim = (
 )
 
 
+_number_keys = KeysIn(numbers_table.c.fleet_id, numbers_table.c.bike_id)
 _number_query = select(numbers_table.c.fleet_id, numbers_table.c.bike_id, numbers_table.c.id).where(
-    tuple_(numbers_table.c.fleet_id, numbers_table.c.bike_id).in_(bindparam("bikes", expanding=True))
+    _number_keys.clause
 )
 
 
@@ -110,7 +106,7 @@ def _bike_numbers(conn: Connection, bikes: set[tuple[str, str]]) -> dict[tuple[s
         return {}
 
     def known() -> dict[tuple[str, str], int]:
-        return {(f, b): n for f, b, n in conn.execute(_number_query, {"bikes": sorted(bikes)})}
+        return {(f, b): n for f, b, n in conn.execute(_number_query, _number_keys.params(bikes))}
 
     numbers = known()
     missing = sorted(bikes - numbers.keys())
@@ -141,9 +137,10 @@ def _bike_upsert(conn: Connection) -> Any:
     )
 
 
+_counter_keys = KeysIn(bikes_table.c.fleet_id, bikes_table.c.bike_id)
 _counters_query = select(
     bikes_table.c.fleet_id, bikes_table.c.bike_id, bikes_table.c.plays_day, bikes_table.c.plays_today
-).where(tuple_(bikes_table.c.fleet_id, bikes_table.c.bike_id).in_(bindparam("bikes", expanding=True)))
+).where(_counter_keys.clause)
 
 
 def _update_bikes(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo) -> None:
@@ -152,7 +149,8 @@ def _update_bikes(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo
     campaigns' daily caps."""
     keys = sorted({(row["fleet_id"], row["bike_id"]) for row in rows})
     query = _counters_query.with_for_update() if conn.dialect.name == "postgresql" else _counters_query
-    counters = {(f, b): (day, plays or {}) for f, b, day, plays in conn.execute(query, {"bikes": keys})}
+    read = conn.execute(query, _counter_keys.params(keys))
+    counters = {(f, b): (day, plays or {}) for f, b, day, plays in read}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r["occurred_at"]):
         key = (row["fleet_id"], row["bike_id"])
@@ -168,31 +166,3 @@ def _update_bikes(conn: Connection, rows: Sequence[dict[str, Any]], tz: ZoneInfo
     for key, state in latest.items():
         state["plays_day"], state["plays_today"] = counters.get(key, (None, {}))
     conn.execute(_bike_upsert(conn), [latest[k] for k in sorted(latest)])
-
-
-class EventWriter(Batcher[dict[str, Any], bool]):
-    """One per worker process: commits whatever requests queued while it was busy, in one transaction.
-    Per row the outcome is True if new, False if a duplicate."""
-
-    def __init__(self, engine: Engine, tz: ZoneInfo) -> None:
-        self._engine = engine
-        self._tz = tz
-        super().__init__("event-writer", self._commit)
-
-    def _commit(self, batch: list[list[dict[str, Any]]]) -> list[list[bool] | Exception]:
-        rows = [row for submitted in batch for row in submitted]
-        try:
-            with self._engine.begin() as conn:
-                new = write_events(conn, rows, self._tz)
-        except SQLAlchemyError as exc:
-            if len(batch) > 1:
-                # Whatever failed must not sink the others: commit each request's rows on their own.
-                return [outcome for one in batch for outcome in self._commit([one])]
-            log.exception("could not log %d events", len(rows))
-            return [LogUnavailable(f"the event log is unavailable ({type(exc).__name__}); retry")]
-        outcomes: list[list[bool] | Exception] = []
-        start = 0
-        for submitted in batch:
-            outcomes.append(new[start : start + len(submitted)])
-            start += len(submitted)
-        return outcomes

@@ -16,10 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
-from sqlalchemy import Table, bindparam, case, select, tuple_, update
+from sqlalchemy import Table, bindparam, case, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from service.db import KeysIn
 from service.stats.models import PlayDaily, PlayHourly, ZoneDaily
 
 NO_ZONE = ""
@@ -169,6 +170,7 @@ def _add_hourly(conn: Connection, tallies: Mapping[tuple[Any, ...], _Tally]) -> 
 class _BitmapStatements:
     create: Any
     read: Any
+    keys: KeysIn
     write: Any
 
 
@@ -177,15 +179,12 @@ def _bitmap_statements(
 ) -> Callable[[Connection], Any]:
     def build(conn: Connection) -> _BitmapStatements:
         key_cols = [table.c[name] for name in key_names]
+        keys = KeysIn(*key_cols)
         value_cols = [table.c.plays, table.c.confirmed_plays, table.c.first_play_at, table.c.last_play_at]
         value_cols.append(table.c.bikes)
         if with_slogans:
             value_cols.append(table.c.slogans)
-        read = (
-            select(*key_cols, *value_cols)
-            .where(tuple_(*key_cols).in_(bindparam("keys", expanding=True)))
-            .order_by(*key_cols)
-        )
+        read = select(*key_cols, *value_cols).where(keys.clause).order_by(*key_cols)
         if conn.dialect.name == "postgresql":
             read = read.with_for_update()
         values: dict[str, Any] = {
@@ -201,6 +200,7 @@ def _bitmap_statements(
         return _BitmapStatements(
             create=insert_for(conn, table).on_conflict_do_nothing(index_elements=list(key_names)),
             read=read,
+            keys=keys,
             write=update(table).where(*where).values(values),
         )
 
@@ -233,7 +233,7 @@ def _merge_bitmaps(
         ],
     )
     params = []
-    for row in conn.execute(sql.read, {"keys": keys}):
+    for row in conn.execute(sql.read, sql.keys.params(keys)):
         key = tuple(row[: len(key_names)])
         tally = tallies[key]
         plays, confirmed, first, last, bikes, *slogans = row[len(key_names) :]

@@ -58,6 +58,7 @@ def test_acknowledged_events_survive_sigkill(tmp_path: Path, database_url: str) 
     log = tmp_path / "serve.log"
     server = _start(env, port, log)
     acked: dict[str, set[str]] = {f"c{n}": set() for n in range(CLIENTS)}
+    failures: list[str] = []
     at = datetime.now(UTC).isoformat()
 
     def client(name: str) -> None:
@@ -77,14 +78,19 @@ def test_acknowledged_events_survive_sigkill(tmp_path: Path, database_url: str) 
                     if response.status_code == 200:
                         acked[name].add(body["event_id"])
                         break
-                    assert response.status_code == 503, response.text
+                    if response.status_code != 503:
+                        failures.append(f"{response.status_code} {response.text}")
+                        return
                     time.sleep(0.05)
 
     threads = [threading.Thread(target=client, args=(name,)) for name in acked]
     for thread in threads:
         thread.start()
     try:
+        deadline = time.monotonic() + 120
         while sum(len(ids) for ids in acked.values()) < CLIENTS * EVENTS_PER_CLIENT // 4:
+            assert not failures, failures[0]
+            assert time.monotonic() < deadline, "the load did not get going"
             time.sleep(0.01)
         acked_before_kill = {i for ids in acked.values() for i in ids}
         server.send_signal(signal.SIGKILL)
@@ -102,6 +108,7 @@ def test_acknowledged_events_survive_sigkill(tmp_path: Path, database_url: str) 
     finally:
         server.terminate()
         server.wait(timeout=10)
+    assert not failures, failures[0]
     all_acked = {i for ids in acked.values() for i in ids}
     assert len(all_acked) == CLIENTS * EVENTS_PER_CLIENT
     with Session(engine) as session:

@@ -1,5 +1,6 @@
 """Group commit: concurrent events share transactions, duplicates sink nothing, counts stay exact."""
 
+import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -11,11 +12,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from service.auth.models import ApiKey, Role
 from service.clips.models import LockEvent
 from service.errors import ServiceError
-from service.events.models import LockEventLog
-from service.events.service import drop_old_events
-from service.events.writer import EventWriter, write_events
+from service.events.models import EventIn, LockEventLog
+from service.events.service import EventPipeline, drop_old_events
+from service.events.snapshot import SnapshotHolder
+from service.events.writer import write_events
 from service.fleets.models import Bike
 from service.stats.models import PlayHourly, ZoneDaily
 from tests.events.test_events import event, world  # noqa: F401  (world: a fixture)
@@ -41,8 +44,8 @@ def _count(engine: Any, query: Any) -> int:
 def test_concurrent_events_share_commits_and_all_count(
     client: TestClient, operator: dict[str, str], admin: dict[str, str], engine: Any
 ) -> None:
-    writer: EventWriter = client.app.state.event_writer  # type: ignore[attr-defined]
-    before = writer.rounds
+    pipeline: EventPipeline = client.app.state.event_pipeline  # type: ignore[attr-defined]
+    before = pipeline.rounds
     with ThreadPoolExecutor(16) as pool:
         responses = list(
             pool.map(
@@ -50,7 +53,7 @@ def test_concurrent_events_share_commits_and_all_count(
             )
         )
     assert all(r.status_code == 200 for r in responses)
-    assert writer.rounds - before < 60, "every event paid its own commit"
+    assert pipeline.rounds - before < 60, "every event paid its own commit"
     assert _count(engine, select(func.count()).select_from(LockEventLog)) == 60
     assert _count(engine, select(func.sum(PlayHourly.plays))) == 60
     home = next(
@@ -71,27 +74,32 @@ def test_a_duplicate_in_a_batch_sinks_nothing(engine: Any) -> None:
     assert _count(engine, select(func.sum(ZoneDaily.plays))) == 3
 
 
-@pytest.mark.usefixtures("fleet")
-def test_two_writers_racing_on_the_same_ids_log_each_once(engine: Any) -> None:
-    """Two workers' writers (two threads, two connections) receive the same client retries."""
-    writers = [EventWriter(engine, TZ), EventWriter(engine, TZ)]
+@pytest.mark.usefixtures("world")
+def test_two_workers_racing_on_the_same_ids_log_each_once(client: TestClient, engine: Any) -> None:
+    """Two workers' pipelines (two threads, two connections, their own snapshots) receive the same client
+    retries at the same time: each event is logged and counted once, and both answer it alike."""
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    key = ApiKey(id=1, name="op", role=Role.operator, key_hash="x", fleet_ids=["beiting"])
+    pipelines = [
+        EventPipeline(engine, SnapshotHolder(engine, settings), random.Random(n), TZ) for n in range(2)
+    ]
     start = threading.Barrier(2)
 
-    def send(writer: EventWriter) -> list[bool]:
+    def send(pipeline: EventPipeline) -> list[Any]:
         start.wait()
-        results = []
+        answers = []
         for n in range(0, 40, 4):
-            rows = [_row(f"e{n + i}", bike=f"B{(n + i) % 7}") for i in range(4)]
-            results += writer.call(rows)
-        return results
+            events = [EventIn.model_validate(event(n + i, bike=f"B{(n + i) % 7}")) for i in range(4)]
+            answers += pipeline.call([(e, key) for e in events])
+        return answers
 
     try:
         with ThreadPoolExecutor(2) as pool:
-            first, second = pool.map(send, writers)
+            first, second = pool.map(send, pipelines)
     finally:
-        for writer in writers:
-            writer.close()
-    assert [a != b for a, b in zip(first, second, strict=True)] == [True] * 40
+        for pipeline in pipelines:
+            pipeline.close()
+    assert [a.model_dump() for a in first] == [b.model_dump() for b in second]
     assert _count(engine, select(func.count()).select_from(LockEventLog)) == 40
     assert _count(engine, select(func.sum(PlayHourly.plays))) == 40
     assert _count(engine, select(func.count()).select_from(Bike)) == 7
