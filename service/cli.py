@@ -54,11 +54,14 @@ def _retention(_args: argparse.Namespace) -> None:
     engine = make_engine(settings.effective_database_url)
     try:
         with Session(engine) as session:
-            deleted = drop_old_events(session=session, months=settings.event_retention_months, now=utcnow())
+            dropped = drop_old_events(session=session, months=settings.event_retention_months, now=utcnow())
     finally:
         engine.dispose()
+    for partition in dropped.partitions:
+        print(f"dropped partition {partition}")
     print(
-        f"deleted {deleted} events older than {settings.event_retention_months} months; the stats keep them"
+        f"deleted {dropped.events} events older than {settings.event_retention_months} months; "
+        "the stats keep them"
     )
 
 

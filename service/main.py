@@ -1,12 +1,14 @@
 """The application: create_app() and the lifespan that owns the engines; serve_app() for the server."""
 
 import gc
+import logging
 import random
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.api import api_router
 from service.audit.service import install_audit
@@ -18,9 +20,12 @@ from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.errors import install_error_handlers
 from service.events.fastpath import EventFastPath
+from service.events.partitions import ensure_upcoming
 from service.events.service import EventPipeline
 from service.events.snapshot import SnapshotHolder
 from service.observability.middleware import RequestContext
+
+log = logging.getLogger(__name__)
 
 # The event pipeline's thread returns from SQLite many times a round and must then win the interpreter lock
 # back from the event loop: Python's default 5 ms switch interval made each of those waits long enough to
@@ -49,6 +54,10 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.clips_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
+        try:
+            ensure_upcoming(engine)
+        except SQLAlchemyError:  # write_events makes a month when it needs it; the database may come later
+            log.warning("could not make this month's and next month's event log partitions", exc_info=True)
         snapshots = SnapshotHolder(engine, settings)
         synthesizer = build_synthesizer(settings, engine, on_change=snapshots.invalidate)
         app.state.settings = settings

@@ -4,7 +4,7 @@ from service.audit.models import AuditEntry
 from service.auth.models import ApiKey
 from service.campaigns.models import Campaign
 from service.clips.models import Clip
-from service.events.models import BikeNumber, LockEventLog, SnapshotVersion
+from service.events.models import BikeNumber, EventKey, LockEventLog, SnapshotVersion
 from service.fleets.models import Bike, Fleet
 from service.lexicon.models import LexiconEntry
 from service.slogans.models import Slogan
@@ -18,6 +18,7 @@ __all__ = [
     "BikeNumber",
     "Campaign",
     "Clip",
+    "EventKey",
     "Fleet",
     "LexiconEntry",
     "LockEventLog",

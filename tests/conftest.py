@@ -6,6 +6,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,27 @@ from service.migrate import upgrade
 from tests.tts.edge_server import EdgeServer
 
 PG_URL = os.environ.get("EBIKE_VOICE_TEST_POSTGRES_URL")
+postgres_only = pytest.mark.skipif(
+    PG_URL is None, reason="PostgreSQL only: set EBIKE_VOICE_TEST_POSTGRES_URL (make test-pg)"
+)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """An empty PostgreSQL database of its own on the test server, dropped afterwards."""
+    import psycopg
+
+    assert PG_URL is not None
+    server = make_url(PG_URL)
+    name = f"ebike_voice_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
@@ -34,20 +56,9 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         upgrade(f"sqlite:///{path}")
         yield str(path)
         return
-    import psycopg
-
-    server = make_url(PG_URL)
-    name = f"ebike_voice_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
+    with postgres_database() as url:
         upgrade(url)
         yield url
-    finally:
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

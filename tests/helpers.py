@@ -1,6 +1,7 @@
 """Small builders shared by the tests."""
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -64,3 +65,10 @@ def operator_key(client: TestClient, fleet_ids: list[str]) -> dict[str, str]:
     with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
         _, plain = create_key(session=session, role=Role.operator, name="test operator", fleet_ids=fleet_ids)
     return {"Authorization": f"Bearer {plain}"}
+
+
+def months_ago(n: int) -> datetime:
+    """The 15th, noon UTC, of the month n months before the current one."""
+    now = datetime.now(UTC)
+    year, month = divmod(now.year * 12 + now.month - 1 - n, 12)
+    return datetime(year, month + 1, 15, 12, tzinfo=UTC)

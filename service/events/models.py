@@ -65,8 +65,15 @@ class LockEventLog(SQLModel, table=True):
     """The durable play log: one row per lock or unlock event an operator reported."""
 
     __tablename__ = "lock_event"
+    # On PostgreSQL the table is partitioned by month (service/events/partitions.py, migration 0006), with
+    # the primary key (id, occurred_at); a partitioned table cannot hold this unique constraint, so there
+    # EventKey gives idempotency and a plain index serves the lookups by event id (event_id first, so it
+    # also serves proof of play, which knows the event id and the fleets but not the operator).
     __table_args__ = (
-        UniqueConstraint("operator", "event_id"),
+        UniqueConstraint("operator", "event_id", info={"only_on": "sqlite"}).ddl_if(dialect="sqlite"),
+        Index(
+            "ix_lock_event_event_id_operator", "event_id", "operator", info={"only_on": "postgresql"}
+        ).ddl_if(dialect="postgresql"),
         Index("ix_lock_event_occurred_zone", "occurred_at", "zone_id"),
     )
 
@@ -98,6 +105,18 @@ class LockEventLog(SQLModel, table=True):
     play_status: PlayStatus | None = Field(default=None, sa_type=str_enum(PlayStatus))
     # played_at - received_at in seconds, set only when beyond the configured threshold.
     clock_skew_s: float | None = None
+
+
+class EventKey(SQLModel, table=True):
+    """PostgreSQL only: one row per logged event, claimed by the writer in the transaction that logs it.
+    Its primary key makes an event id count once across workers and nodes, whatever month it is in."""
+
+    __tablename__ = "event_key"
+    __table_args__ = {"info": {"only_on": "postgresql"}}
+
+    operator: str = Field(primary_key=True, max_length=200)
+    event_id: str = Field(primary_key=True, max_length=100)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)  # the month the event's row is in
 
 
 class BikeNumber(SQLModel, table=True):

@@ -34,6 +34,7 @@ from service.events.models import (
     PlayedResult,
     PlayStatus,
 )
+from service.events.partitions import DroppedEvents, drop_months_before
 from service.events.snapshot import SnapshotHolder, clip_info
 from service.events.writer import LogUnavailable, read_bikes, write_events
 from service.slogans.models import Slogan
@@ -366,13 +367,18 @@ def record_play(
     )
 
 
-def drop_old_events(*, session: Session, months: int, now: datetime) -> int:
+def drop_old_events(*, session: Session, months: int, now: datetime) -> DroppedEvents:
     """Delete the raw log of the months before the last `months` (the current one included); the rollups
-    keep their counts. Returns the number of events deleted."""
+    keep their counts. PostgreSQL drops those months' partitions (service/events/partitions.py); SQLite
+    deletes the rows."""
     if months < 1:
         raise Invalid("keep at least one month of events")
     year, month = divmod(now.year * 12 + now.month - 1 - (months - 1), 12)
     cutoff = datetime(year, month + 1, 1, tzinfo=UTC)
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        session.commit()  # detaching a month waits for every transaction that uses the log: this one too
+        return drop_months_before(engine, cutoff.date())  # type: ignore[arg-type]
     result = session.exec(delete(LockEventLog).where(col(LockEventLog.occurred_at) < cutoff))  # type: ignore[call-overload]
     session.commit()
-    return int(result.rowcount)
+    return DroppedEvents(int(result.rowcount))

@@ -1,5 +1,5 @@
 """Logging a round of decided events in the caller's transaction (service.EventPipeline commits it once
-for the whole round): the log rows, idempotency through the (operator, event_id) unique constraint, the
+for the whole round): the log rows, idempotent per (operator, event_id) as _log_new explains, the
 bikes' state and the rollups. A duplicate (a client's retry, in this round or logged before, by this
 worker or another) is not inserted and sinks nothing; its request answers the first answer from the log."""
 
@@ -9,12 +9,14 @@ from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, bindparam, case, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from service.db import KeysIn
 from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.bike_state import count_play
-from service.events.models import BikeNumber, LockEventLog
+from service.events.models import BikeNumber, EventKey, LockEventLog
+from service.events.partitions import ensure_months, month_of
 from service.fastsql import FastStatement
 from service.fleets.models import Bike
 from service.stats.rollups import Play, add_plays, insert_for, insert_for_dialect, statement
@@ -22,6 +24,7 @@ from service.stats.rollups import Play, add_plays, insert_for, insert_for_dialec
 events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]
 bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]
 numbers_table: Table = BikeNumber.__table__  # type: ignore[attr-defined]
+keys_table: Table = EventKey.__table__  # type: ignore[attr-defined]
 
 
 class LogUnavailable(ServiceError):
@@ -47,7 +50,7 @@ def write_events(
     numbers = _bike_numbers(conn, {(r["fleet_id"], r["bike_id"]) for r in fresh})
     for row in fresh:
         row["bike_no"] = numbers[(row["fleet_id"], row["bike_id"])]
-    inserted = {tuple(r) for r in conn.execute(_log_insert(conn), fresh)}
+    inserted = _log_new(conn, fresh)
     new = [r for r in fresh if (r["operator"], r["event_id"]) in inserted]
     if new:
         _update_bikes(conn, new, tz, bikes)
@@ -64,6 +67,22 @@ def write_events(
             for i, r in enumerate(rows)]  # fmt: skip
 
 
+def _log_new(conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Log the rows whose (operator, event_id) is not logged yet; returns those keys. SQLite: the log's
+    unique constraint decides, in one statement. PostgreSQL: the log is partitioned by month and cannot
+    hold that constraint, so the keys are claimed in event_key first (its primary key decides, across
+    workers and nodes; in key order, so two workers cannot deadlock) and only the claimed rows logged."""
+    if conn.dialect.name != "postgresql":
+        return {tuple(r) for r in conn.execute(_log_insert(conn), rows)}
+    ensure_months(conn, {month_of(r["occurred_at"]) for r in rows})
+    keys = sorted((r["operator"], r["event_id"], r["occurred_at"]) for r in rows)
+    claims = [{"operator": o, "event_id": e, "occurred_at": at} for o, e, at in keys]
+    claimed = {(o, e) for o, e in conn.execute(_key_claim, claims)}
+    if claimed:
+        conn.execute(events_table.insert(), [r for r in rows if (r["operator"], r["event_id"]) in claimed])
+    return claimed
+
+
 @statement
 def _log_insert(conn: Connection) -> Any:
     return (
@@ -71,6 +90,13 @@ def _log_insert(conn: Connection) -> Any:
         .on_conflict_do_nothing(index_elements=["operator", "event_id"])
         .returning(events_table.c.operator, events_table.c.event_id)
     )
+
+
+_key_claim = (
+    postgresql.insert(keys_table)
+    .on_conflict_do_nothing()
+    .returning(keys_table.c.operator, keys_table.c.event_id)
+)
 
 
 _number_keys = KeysIn(numbers_table.c.fleet_id, numbers_table.c.bike_id)

@@ -5,12 +5,18 @@ from sqlmodel import SQLModel
 import service.models  # noqa: F401  (registers every table)
 from service.config import get_settings
 from service.db import make_engine
+from service.migrate import include_object
 
 target_metadata = SQLModel.metadata
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=include_object(connection.dialect.name),
+    )
     with context.begin_transaction():
         context.run_migrations()
 
