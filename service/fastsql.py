@@ -64,6 +64,21 @@ def driver_values(dialect: Dialect) -> Convert:
     return _postgresql_value if dialect.name == "postgresql" else _sqlite_value
 
 
+def read_datetime(value: Any) -> datetime | None:
+    """A time as the driver returns it (SQLite: text of naive UTC) as an aware UTC datetime."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def read_date(value: Any) -> date | None:
+    return value if value is None or isinstance(value, date) else date.fromisoformat(value)
+
+
+def read_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def placeholder(dialect: Dialect) -> str:
     return "%s" if dialect.name == "postgresql" else "?"
 

@@ -15,7 +15,7 @@ from service.auth.models import Role
 from service.auth.service import hash_key
 from service.errors import ServiceError, service_error_response
 from service.events.models import EventIn
-from service.observability.metrics import DECISIONS
+from service.observability.metrics import DECISIONS, EVENT_FAST_PATH
 
 PATH = "/v1/events"
 MAX_BODY = 64 * 1024  # a lock event is a few hundred bytes; anything bigger takes the FastAPI route
@@ -32,8 +32,10 @@ class EventFastPath:
         body, complete = await _read_body(receive)
         response = await self._answer(scope, body) if complete else None
         if response is None:
+            EVENT_FAST_PATH.labels("passed_on").inc()
             await self.app(scope, _replay(body, complete, receive), send)
             return
+        EVENT_FAST_PATH.labels("answered").inc()
         scope["route"] = PATH  # matched: the metrics label it as the documented route
         await response(scope, receive, send)
 

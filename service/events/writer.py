@@ -4,6 +4,8 @@ bikes' state and the rollups. A duplicate (a client's retry, in this round or lo
 worker or another) is not inserted and sinks nothing; its request answers the first answer from the log."""
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
@@ -17,7 +19,7 @@ from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.bike_state import count_play
 from service.events.models import BikeNumber, EventKey, LockEventLog
 from service.events.partitions import ensure_months, month_of
-from service.fastsql import FastStatement
+from service.fastsql import FastStatement, read_date, read_datetime, read_json, select_keys
 from service.fleets.models import Bike
 from service.stats.rollups import Play, add_plays, insert_for, insert_for_dialect, statement
 
@@ -158,15 +160,28 @@ def _build_bike_upsert(dialect: str) -> Any:
 
 
 _bike_upsert = FastStatement(_build_bike_upsert)
-BIKE_KEYS = KeysIn(bikes_table.c.fleet_id, bikes_table.c.bike_id)
-_bikes_query = select(bikes_table).where(BIKE_KEYS.clause)
 
 
-def read_bikes(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+@dataclass(frozen=True, slots=True)
+class BikeRow:
+    """What a round needs of a bike's row."""
+
+    last_slogan_id: int | None
+    last_seen_at: datetime | None
+    plays_day: date | None
+    plays_today: dict[str, int]
+
+
+def read_bikes(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], BikeRow]:
     """The bikes' rows, locked until the transaction ends on PostgreSQL: each worker decides on, and counts
     plays into, a bike as it is, so daily caps hold across workers."""
-    query = _bikes_query.with_for_update() if conn.dialect.name == "postgresql" else _bikes_query
-    return {(b.fleet_id, b.bike_id): b for b in conn.execute(query, BIKE_KEYS.params(sorted(keys)))}
+    columns = ("last_slogan_id", "last_seen_at", "plays_day", "plays_today")
+    postgresql = conn.dialect.name == "postgresql"
+    found = select_keys(conn, "bike", ("fleet_id", "bike_id"), columns, keys, for_update=postgresql)
+    return {
+        key: BikeRow(slogan, read_datetime(seen), read_date(day), read_json(plays) or {})
+        for key, (slogan, seen, day, plays) in found.items()
+    }
 
 
 def _update_bikes(
