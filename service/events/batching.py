@@ -29,7 +29,7 @@ class Batcher(Generic[In, Out]):
         self,
         name: str,
         handle: Callable[[list[list[In]]], list[list[Out] | Exception]],
-        linger_s: float = 0.002,
+        linger_s: float = 0.0005,
     ) -> None:
         self._handle = handle
         self._linger = linger_s
