@@ -67,13 +67,11 @@ class LockEventLog(SQLModel, table=True):
     __tablename__ = "lock_event"
     # On PostgreSQL the table is partitioned by month (service/events/partitions.py, migration 0006), with
     # the primary key (id, occurred_at); a partitioned table cannot hold this unique constraint, so there
-    # EventKey gives idempotency and a plain index serves the lookups by event id (event_id first, so it
-    # also serves proof of play, which knows the event id and the fleets but not the operator).
+    # EventKey gives idempotency. On both, a plain index serves the lookups by event id (event_id first, so
+    # it also serves proof of play, which knows the event id and the fleets but not the operator).
     __table_args__ = (
         UniqueConstraint("operator", "event_id", info={"only_on": "sqlite"}).ddl_if(dialect="sqlite"),
-        Index(
-            "ix_lock_event_event_id_operator", "event_id", "operator", info={"only_on": "postgresql"}
-        ).ddl_if(dialect="postgresql"),
+        Index("ix_lock_event_event_id_operator", "event_id", "operator"),
         Index("ix_lock_event_occurred_zone", "occurred_at", "zone_id"),
     )
 
