@@ -1,8 +1,8 @@
 """A thread that takes everything submitted since its last round and handles it in one go.
 
 Python threads share one interpreter lock: forty request threads each doing their own queries spend more
-time handing the lock around than working. The lock-event path instead funnels its reads (the decider)
-and its writes (the group-committing writer) through one thread each, which handle whole batches."""
+time handing the lock around than working. The lock-event path instead funnels its events through one
+thread (service.EventPipeline), which decides and logs whole rounds in one transaction each."""
 
 import asyncio
 import threading

@@ -1,8 +1,7 @@
 """What the decision remembers per bike — the last slogan it heard and its plays per slogan on the local
-day — kept on the Bike row (so it holds across restarts and worker processes) and, for the moments before
-the writer has committed a worker's latest decisions, in that worker's BikeMemo."""
+day — kept on the Bike row (so it holds across restarts and worker processes) and, for a bike's later
+events in the same round (logged only when the round commits), in the round's BikeMemo."""
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,12 +38,10 @@ class _Memo:
 
 
 class BikeMemo:
-    """A worker's latest decisions per bike, newer than the log until the writer commits them. Bounded:
-    the oldest bikes are forgotten first (the log has them by then)."""
+    """A round's decisions per bike so far, newer than the Bike rows the round read."""
 
-    def __init__(self, max_bikes: int = 200_000) -> None:
-        self._max = max_bikes
-        self._entries: OrderedDict[tuple[str, str], _Memo] = OrderedDict()
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], _Memo] = {}
 
     def get(self, key: tuple[str, str]) -> _Memo | None:
         return self._entries.get(key)
@@ -65,9 +62,6 @@ class BikeMemo:
         if slogan_id is not None:
             after[slogan_id] = after.get(slogan_id, 0) + 1
         self._entries[key] = _Memo(at, slogan_id if slogan_id is not None else last_slogan_id, day, after)
-        self._entries.move_to_end(key)
-        if len(self._entries) > self._max:
-            self._entries.popitem(last=False)
 
 
 def plays_on(bike: Any, memo: _Memo | None, day: date) -> tuple[int | None, Plays]:
