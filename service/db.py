@@ -1,12 +1,12 @@
 """Database engine and sessions: SQLite (WAL) by default, PostgreSQL for scale."""
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Path, Request
-from sqlalchemy import ColumnElement, and_, bindparam, event, tuple_
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -67,23 +67,3 @@ def str_enum(enum_cls: type[StrEnum]) -> SAEnum:
 # Integer keys as clients may send them: SQLite and PostgreSQL INTEGER columns stop at 2**31 - 1.
 MAX_INT_ID = 2_147_483_647
 IntId = Annotated[int, Path(ge=1, le=MAX_INT_ID)]
-
-
-class KeysIn:
-    """`WHERE (a, b, …) IN (keys)` in a form both databases answer from the index on (a, b, …). SQLite scans
-    the whole table for a bare row-value IN, so each column also gets an IN list of its own values: the index
-    is searched for every mix of them, and the row-value IN keeps the exact keys."""
-
-    def __init__(self, *columns: Any, name: str = "key") -> None:
-        self.names = [f"{name}_{i}" for i in range(len(columns))]
-        self.exact = f"{name}_all"
-        lists = zip(columns, self.names, strict=True)
-        self.clause: ColumnElement[bool] = and_(
-            *(c.in_(bindparam(p, expanding=True)) for c, p in lists),
-            tuple_(*columns).in_(bindparam(self.exact, expanding=True)),
-        )
-
-    def params(self, keys: Collection[Sequence[Any]]) -> dict[str, list[Any]]:
-        params = {param: sorted({key[i] for key in keys}) for i, param in enumerate(self.names)}
-        params[self.exact] = [tuple(key) for key in keys]
-        return params

@@ -11,14 +11,12 @@ from zoneinfo import ZoneInfo
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from sqlalchemy import delete, update
-from sqlalchemy import select as columns
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus
-from service.db import KeysIn
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
 from service.events.bike_state import BikeMemo, plays_on
@@ -184,7 +182,7 @@ class _Known:
     """What a round of decisions reads, fetched for the whole round at once."""
 
     bikes: dict[tuple[str, str], Any]  # rows of bike
-    logged: dict[tuple[str, str], Any]  # rows of lock_event
+    logged: dict[tuple[str, str], "_Logged"]  # the round's event ids logged already
     memo: BikeMemo  # the round's decisions so far: a bike's second event in a round sees its first
 
 
@@ -194,19 +192,30 @@ def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn]) -> _K
         {(operator, e.event_id) for e in events if (operator := snapshot.fleet_operators.get(e.fleet_id))}
     )
     connection = session.connection()
-    # Keys first (almost always none are logged yet), whole rows only for the retries.
-    retried = select_keys(connection, "lock_event", ("operator", "event_id"), (), log_keys)
-    logged = connection.execute(_LOGGED, _LOG_KEYS.params(list(retried))) if retried else []
+    found = select_keys(connection, "lock_event", ("operator", "event_id"), _REPLAY_COLUMNS, log_keys)
     return _Known(
         bikes=read_bikes(connection, {(e.fleet_id, e.bike_id) for e in events}),
-        logged={(row.operator, row.event_id): row for row in logged},
+        logged={key: _Logged(key[1], *values) for key, values in found.items()},
         memo=BikeMemo(),
     )
 
 
-_log_table: Any = LockEventLog.__table__  # type: ignore[attr-defined]
-_LOG_KEYS = KeysIn(_log_table.c.operator, _log_table.c.event_id)
-_LOGGED = columns(_log_table).where(_LOG_KEYS.clause)
+@dataclass(frozen=True, slots=True)
+class _Logged:
+    """What a retry's answer needs of the first event's row."""
+
+    event_id: str
+    fleet_id: str
+    bike_id: str
+    event: str
+    zone_id: str | None
+    campaign_id: int | None
+    slogan_id: int | None
+    clip_id: int | None
+    volume: int | None
+
+
+_REPLAY_COLUMNS = ("fleet_id", "bike_id", "event", "zone_id", "campaign_id", "slogan_id", "clip_id", "volume")
 
 
 def _decide(
@@ -283,7 +292,7 @@ def _find(session: Session, operator: str, event_id: str) -> LockEventLog | None
     return session.exec(query).first()
 
 
-def _replay(session: Session, row: LockEventLog, event_in: EventIn) -> EventResult:
+def _replay(session: Session, row: "LockEventLog | _Logged", event_in: EventIn) -> EventResult:
     """The same event id again: the first answer, not counted twice."""
     if (row.fleet_id, row.bike_id, row.event) != (event_in.fleet_id, event_in.bike_id, event_in.event):
         raise Conflict(f"event_id {event_in.event_id!r} was already used for a different event")

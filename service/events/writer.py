@@ -10,11 +10,10 @@ from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, case, or_, select
+from sqlalchemy import Table, bindparam, case, or_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
-from service.db import KeysIn
 from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.bike_state import count_play
 from service.events.models import BikeNumber, EventKey, LockEventLog
@@ -101,12 +100,6 @@ _key_claim = (
 )
 
 
-_number_keys = KeysIn(numbers_table.c.fleet_id, numbers_table.c.bike_id)
-_number_query = select(numbers_table.c.fleet_id, numbers_table.c.bike_id, numbers_table.c.id).where(
-    _number_keys.clause
-)
-
-
 @statement
 def _number_insert(conn: Connection) -> Any:
     return insert_for(conn, numbers_table).on_conflict_do_nothing(index_elements=["fleet_id", "bike_id"])
@@ -125,7 +118,10 @@ def _bike_numbers(conn: Connection, bikes: set[tuple[str, str]]) -> dict[tuple[s
         return numbers
 
     def read(keys: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        return {(f, b): n for f, b, n in conn.execute(_number_query, _number_keys.params(keys))}
+        return {
+            key: n
+            for key, (n,) in select_keys(conn, "bike_number", ("fleet_id", "bike_id"), ("id",), keys).items()
+        }
 
     committed = read(missing)  # given before this transaction: safe to remember
     if len(seen) + len(committed) > _NUMBERS_KEPT:
