@@ -14,6 +14,8 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import ClauseElement
 
@@ -77,6 +79,29 @@ def read_date(value: Any) -> date | None:
 
 def read_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+def insert_for(conn: Connection, table: Table) -> Any:
+    """INSERT with ON CONFLICT for the connection's dialect (both speak it)."""
+    return insert_for_dialect(conn.dialect.name, table)
+
+
+def insert_for_dialect(name: str, table: Table) -> Any:
+    return (postgresql if name == "postgresql" else sqlite).insert(table)
+
+
+def statement(build: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
+    """Build a statement once per dialect: constructing SQLAlchemy statements costs more than running
+    these small ones."""
+    built: dict[str, Any] = {}
+
+    def get(conn: Connection) -> Any:
+        name = conn.dialect.name
+        if name not in built:
+            built[name] = build(conn)
+        return built[name]
+
+    return get
 
 
 def placeholder(dialect: Dialect) -> str:

@@ -18,9 +18,18 @@ from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.bike_state import count_play
 from service.events.models import BikeNumber, EventKey, LockEventLog
 from service.events.partitions import ensure_months, month_of
-from service.fastsql import FastStatement, read_date, read_datetime, read_json, select_keys
+from service.fastsql import (
+    FastStatement,
+    insert_for,
+    insert_for_dialect,
+    read_date,
+    read_datetime,
+    read_json,
+    select_keys,
+    statement,
+)
 from service.fleets.models import Bike
-from service.stats.rollups import Play, add_plays, insert_for, insert_for_dialect, statement
+from service.stats.rollups import Play, add_plays
 
 events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]
 bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ Counters are added with upserts; bitmaps are read, merged and written back under
 SELECT … FOR UPDATE after creating missing rows, keys in a fixed order so two workers cannot deadlock;
 SQLite has one writer at a time)."""
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 
 from pyroaring import BitMap
 from sqlalchemy import Table, bindparam, case
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from service.fastsql import FastStatement, driver_values, select_keys
+from service.fastsql import FastStatement, driver_values, insert_for_dialect, select_keys
 from service.stats.models import PlayDaily, PlayHourly, ZoneDaily
 
 NO_ZONE = ""
@@ -48,29 +47,6 @@ def first_full_day(at: datetime, tz: ZoneInfo) -> date:
     """The first local day that starts at or after `at`."""
     day = local_day(at, tz)
     return day if day_start(day, tz) == at else day + timedelta(days=1)
-
-
-def insert_for(conn: Connection, table: Table) -> Any:
-    """INSERT with ON CONFLICT for the connection's dialect (both speak it)."""
-    return insert_for_dialect(conn.dialect.name, table)
-
-
-def insert_for_dialect(name: str, table: Table) -> Any:
-    return (postgresql if name == "postgresql" else sqlite).insert(table)
-
-
-def statement(build: Callable[[Connection], Any]) -> Callable[[Connection], Any]:
-    """Build a statement once per dialect: constructing SQLAlchemy statements costs more than running
-    these small ones."""
-    built: dict[str, Any] = {}
-
-    def get(conn: Connection) -> Any:
-        name = conn.dialect.name
-        if name not in built:
-            built[name] = build(conn)
-        return built[name]
-
-    return get
 
 
 @dataclass(slots=True)
