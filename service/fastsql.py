@@ -4,10 +4,15 @@ SQLAlchemy spends more per row turning values into the driver's form (type proce
 dictionaries) than SQLite spends writing the row. The few statements that run for every round of lock
 events are therefore compiled by SQLAlchemy once per dialect, with positional parameters, and run with
 `exec_driver_sql` on tuples of values that `driver_values` has put in the form SQLAlchemy itself would
-have stored: UTC datetimes (text on SQLite), ISO dates on SQLite, JSON text, enum values. The connection,
-transaction and error handling stay SQLAlchemy's."""
+have stored: UTC datetimes (text on SQLite), ISO dates on SQLite, JSON text, enum values.
+
+On SQLite they go straight to the driver connection under SQLAlchemy's (the same transaction): SQLAlchemy's
+execution context costs more than SQLite takes to run them. Driver errors are raised as SQLAlchemy's own
+(sqlalchemy.exc.DBAPIError subclasses), so callers handle one kind. On PostgreSQL the statements go through
+`exec_driver_sql`, which keeps psycopg's parameter handling and error translation."""
 
 import json
+import sqlite3
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -17,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 Convert = Callable[[Any], Any]
@@ -125,12 +131,51 @@ class FastStatement:
             found = self._compiled[dialect.name] = (compiled.string, tuple(compiled.positiontup))
         return found
 
-    def run(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> None:
+    def run(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Run once per row; returns the number of rows the statement changed."""
         sql, names = self._sql(conn.dialect)
         convert = driver_values(conn.dialect)
         params = [tuple([convert(row[name]) for name in names]) for row in rows]
-        if params:
-            conn.exec_driver_sql(sql, params)
+        if not params:
+            return 0
+        driver = sqlite_driver(conn)
+        if driver is None:
+            return int(conn.exec_driver_sql(sql, params).rowcount)
+        with _translated(sql, params):
+            return driver.executemany(sql, params).rowcount
+
+
+def sqlite_driver(conn: Connection) -> sqlite3.Connection | None:
+    """The sqlite3 connection under a SQLAlchemy connection on SQLite (same transaction), else None."""
+    if conn.dialect.name != "sqlite":
+        return None
+    return conn.connection.driver_connection  # type: ignore[return-value]
+
+
+class _translated:
+    """Raise a driver error as SQLAlchemy would have (IntegrityError, OperationalError, …)."""
+
+    def __init__(self, sql: str, params: Any) -> None:
+        self._sql = sql
+        self._params = params
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, _tb: Any) -> None:
+        if isinstance(exc, sqlite3.Error):
+            raise DBAPIError.instance(self._sql, self._params, exc, sqlite3.Error) from exc
+
+
+def lock_for_writing(conn: Connection) -> None:
+    """Start the connection's transaction as a writer, so what it reads before its first write is what it
+    writes over. SQLite: BEGIN IMMEDIATE takes the one write lock now (the driver would only begin a
+    transaction at the first write, and reads before it could be stale by then); other writers wait their
+    turn. PostgreSQL: rows are locked as they are read (FOR UPDATE), nothing to do here."""
+    driver = sqlite_driver(conn)
+    if driver is not None and not driver.in_transaction:
+        with _translated("BEGIN IMMEDIATE", ()):
+            driver.execute("BEGIN IMMEDIATE")
 
 
 def select_keys(
@@ -148,6 +193,9 @@ def select_keys(
     keys. Keys are locked in their sorted order with `for_update` (PostgreSQL)."""
     if not keys:
         return {}
+    driver = sqlite_driver(conn)
+    if driver is not None:
+        return _sqlite_select_keys(driver, table, tuple(key_columns), tuple(value_columns), keys)
     mark = placeholder(conn.dialect)
     where: list[str] = []
     params: list[Any] = []
@@ -168,3 +216,28 @@ def select_keys(
     width = len(key_columns)
     rows = conn.exec_driver_sql(sql, tuple(params)).fetchall()
     return {tuple(row[:width]): tuple(row[width:]) for row in rows}
+
+
+def _sqlite_select_keys(
+    driver: sqlite3.Connection,
+    table: str,
+    key_columns: tuple[str, ...],
+    value_columns: tuple[str, ...],
+    keys: Collection[Sequence[Any]],
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    # The keys as one JSON parameter: the same SQL text every time, so SQLite prepares it once, and its
+    # plan searches the whole key in the table's index for each key (EXPLAIN QUERY PLAN: SCAN keys, then
+    # SEARCH <table> USING INDEX (<every key column>=?)).
+    sql = _sqlite_keys_sql(table, key_columns, value_columns)
+    param = (json.dumps([list(key) for key in keys]),)
+    with _translated(sql, param):
+        rows = driver.execute(sql, param).fetchall()
+    width = len(key_columns)
+    return {tuple(row[:width]): tuple(row[width:]) for row in rows}
+
+
+@lru_cache(maxsize=64)
+def _sqlite_keys_sql(table: str, key_columns: tuple[str, ...], value_columns: tuple[str, ...]) -> str:
+    on = " AND ".join(f"{table}.{c} = json_extract(keys.value, '$[{i}]')" for i, c in enumerate(key_columns))
+    columns = ", ".join(f"{table}.{c}" for c in (*key_columns, *value_columns))
+    return f"SELECT {columns} FROM json_each(?) AS keys JOIN {table} ON {on}"

@@ -6,9 +6,11 @@ import random
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import Receive, Scope, Send
 
 from service.api import api_router
 from service.audit.service import install_audit
@@ -39,6 +41,17 @@ def _tune_interpreter() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     gc.collect()
     gc.freeze()
+
+
+class App(FastAPI):
+    """FastAPI, with POST /v1/events answered ahead of its middleware (service/events/fastpath.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._entry = EventFastPath(super().__call__, self.state)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._entry(scope, receive, send)
 
 
 def serve_app() -> FastAPI:
@@ -80,14 +93,13 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
             synthesizer.shutdown()
             engine.dispose()
 
-    app = FastAPI(
+    app = App(
         title="ebike-voice",
         version="1.0.0",
         summary="Anti-fraud voice prompts for shared e-bike locks.",
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(EventFastPath)  # inside RequestContext: request ids, metrics and logs still apply
     app.add_middleware(RequestContext)
     app.include_router(api_router)
     app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")

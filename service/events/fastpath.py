@@ -1,53 +1,85 @@
-"""POST /v1/events without FastAPI's per-request machinery.
+"""POST /v1/events ahead of FastAPI and its middleware.
 
-The lock-event answer is the one route whose speed matters: FastAPI's routing, dependency solving and
-response validation cost several times what deciding and logging an event does. This ASGI middleware
-answers a well-formed, authorised event itself, with the same parts the FastAPI route uses (the key cache
-and rate limit, EventIn, the worker's EventPipeline, EventResult). Anything else — another route, a body
-that does not validate, a key not in the cache, an unexpected error — goes on to FastAPI unchanged (the body
-replayed), so every error is answered exactly as the documented route answers it."""
+The lock-event answer is the one route whose speed matters: FastAPI's middleware layers, routing,
+dependency solving and response validation cost several times what deciding and logging an event does.
+EventFastPath runs first for every request (service.main.App) and answers a well-formed, authorised event
+itself, with the same parts the FastAPI route uses (the key cache and rate limit, EventIn, the worker's
+EventPipeline, EventResult) and the same duties as RequestContext (request id, metrics, access log).
+Anything else — another route, a body that does not validate, a key not in the cache, an unexpected
+error — goes on to FastAPI unchanged (the body replayed), so every error is answered exactly as the
+documented route answers it."""
+
+import json
+import time
+from collections.abc import Callable
 
 from pydantic import ValidationError
-from starlette.responses import Response
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth.models import Role
 from service.auth.service import hash_key
-from service.errors import ServiceError, service_error_response
-from service.events.models import EventIn
+from service.errors import ServiceError
+from service.events.models import EventIn, EventResult
+from service.observability.logs import request_id
 from service.observability.metrics import DECISIONS, EVENT_FAST_PATH
+from service.observability.middleware import record, request_id_of
 
 PATH = "/v1/events"
 MAX_BODY = 64 * 1024  # a lock event is a few hundred bytes; anything bigger takes the FastAPI route
+_JSON = (b"content-type", b"application/json")
+_to_json: Callable[[EventResult], bytes] = EventResult.__pydantic_serializer__.to_json
+_answered = EVENT_FAST_PATH.labels("answered")
+_passed_on = EVENT_FAST_PATH.labels("passed_on")
+_decisions = {
+    (event, clip): DECISIONS.labels(event, "clip" if clip else "no_clip")
+    for event in ("lock", "unlock")
+    for clip in (True, False)
+}
 
 
 class EventFastPath:
-    def __init__(self, app: ASGIApp) -> None:
+    """`app` is the rest of the application (FastAPI with its middleware); `state` its state, where the
+    lifespan puts the key cache, the rate limit and the event pipeline."""
+
+    def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
+        self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         body, complete = await _read_body(receive)
-        response = await self._answer(scope, body) if complete else None
-        if response is None:
-            EVENT_FAST_PATH.labels("passed_on").inc()
+        headers = dict(scope["headers"])
+        answer = await self._answer(headers, body) if complete else None
+        if answer is None:
+            _passed_on.inc()
             await self.app(scope, _replay(body, complete, receive), send)
             return
-        EVENT_FAST_PATH.labels("answered").inc()
-        scope["route"] = PATH  # matched: the metrics label it as the documented route
-        await response(scope, receive, send)
+        _answered.inc()
+        status, payload, extra = answer
+        rid = request_id_of(headers)
+        token = request_id.set(rid)
+        try:
+            response = [_JSON, (b"content-length", b"%d" % len(payload)), (b"x-request-id", rid.encode())]
+            await send({"type": "http.response.start", "status": status, "headers": response + extra})
+            await send({"type": "http.response.body", "body": payload})
+        finally:
+            record("POST", PATH, PATH, status, time.perf_counter() - started)
+            request_id.reset(token)
 
-    async def _answer(self, scope: Scope, body: bytes) -> Response | None:
-        """The answer, or None to leave the request to FastAPI."""
-        headers = dict(scope["headers"])
+    async def _answer(
+        self, headers: dict[bytes, bytes], body: bytes
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
+        """(status, body, extra headers), or None to leave the request to FastAPI."""
         if not headers.get(b"content-type", b"").startswith(b"application/json"):
             return None
         scheme, _, plain = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not plain:
             return None
-        state = scope["app"].state
+        state = self.state
         known, api_key = state.key_cache.get(hash_key(plain))
         if not known or api_key is None or api_key.role is not Role.operator:
             return None
@@ -59,21 +91,35 @@ class EventFastPath:
             state.event_rate.take(api_key.id)
             (outcome,) = await state.event_pipeline.call_async([(event_in, api_key)])
         except ServiceError as exc:
-            return service_error_response(exc)
+            return _error(exc)
         except Exception:  # noqa: BLE001  (the route retries it and answers as documented; idempotent)
             return None
         if isinstance(outcome, ServiceError):
-            return service_error_response(outcome)
-        DECISIONS.labels(event_in.event.value, "clip" if outcome.clip else "no_clip").inc()
-        return Response(outcome.model_dump_json(), media_type="application/json")
+            return _error(outcome)
+        _decisions[event_in.event.value, outcome.clip is not None].inc()
+        return 200, _to_json(outcome), []
+
+
+def _error(exc: ServiceError) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    """As service.errors.service_error_response answers it."""
+    headers = [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in (exc.headers or {}).items()
+    ]
+    if exc.status_code == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    payload = json.dumps({"detail": exc.message}, ensure_ascii=False, separators=(",", ":")).encode()
+    return exc.status_code, payload, headers
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
     """The body, unless it runs past MAX_BODY: (what was read, whether it is all of it)."""
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        return message.get("body", b""), True  # nearly always: a small body comes in one piece
     chunks = []
     size = 0
     while True:
-        message = await receive()
         if message["type"] != "http.request":
             return b"".join(chunks), False
         chunk = message.get("body", b"")
@@ -83,6 +129,7 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
             return b"".join(chunks), True
         if size > MAX_BODY:
             return b"".join(chunks), False
+        message = await receive()
 
 
 def _replay(body: bytes, complete: bool, receive: Receive) -> Receive:

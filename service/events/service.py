@@ -35,7 +35,7 @@ from service.events.models import (
 from service.events.partitions import DroppedEvents, drop_months_before
 from service.events.snapshot import SnapshotHolder, clip_info
 from service.events.writer import LogUnavailable, read_bikes, write_events
-from service.fastsql import select_keys
+from service.fastsql import lock_for_writing, select_keys
 from service.slogans.models import Slogan
 from service.stats.rollups import Play, add_plays
 from service.timeutil import utcnow
@@ -76,7 +76,9 @@ def decide_and_log(
     """The answers to a round of events, decided and logged in the session's transaction (not committed):
     two queries read the round's bikes and the event ids already logged, each event is decided on the
     snapshot, and the new ones are logged at once. A duplicate (a retry, or an id logged by another worker
-    meanwhile) gets the first answer from the log."""
+    meanwhile) gets the first answer from the log. The transaction starts as a writer (lock_for_writing),
+    so on SQLite nobody logs or moves a bike between those reads and the writes."""
+    lock_for_writing(session.connection())
     known = _prefetch(session, snapshot, [event_in for event_in, _ in requests])
     zones = snapshot.zones.locate_many([(event_in.lon, event_in.lat) for event_in, _ in requests])
     decided: list[Outcome | tuple[dict[str, Any], Decision]] = []
@@ -96,7 +98,7 @@ def decide_and_log(
         except ServiceError as exc:
             decided.append(exc)
     rows = [d[0] for d in decided if isinstance(d, tuple)]
-    fresh = iter(write_events(session.connection(), rows, tz, known.bikes) if rows else [])
+    fresh = iter(write_events(session.connection(), rows, tz, known.bikes, checked=True) if rows else [])
     outcomes: list[Outcome] = []
     for (event_in, _), item in zip(requests, decided, strict=True):
         if not isinstance(item, tuple):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, case, or_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.bike_state import count_play
@@ -49,10 +50,13 @@ def write_events(
     rows: Sequence[dict[str, Any]],
     tz: ZoneInfo,
     bikes: Mapping[tuple[str, str], Any] | None = None,
+    *,
+    checked: bool = False,
 ) -> list[bool]:
     """Log the rows inside the caller's transaction; per row, True if it was new (False: a duplicate).
     `bikes`: the rows' bikes as the caller read them in this transaction (read_bikes), or None to read
-    them here."""
+    them here. `checked`: the caller found none of the rows' event ids logged, in this transaction
+    started as a writer (fastsql.lock_for_writing), so on SQLite they can be inserted as they are."""
     first_of: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows):
         first_of.setdefault((row["operator"], row["event_id"]), i)
@@ -60,7 +64,7 @@ def write_events(
     numbers = _bike_numbers(conn, {(r["fleet_id"], r["bike_id"]) for r in fresh})
     for row in fresh:
         row["bike_no"] = numbers[(row["fleet_id"], row["bike_id"])]
-    inserted = _log_new(conn, fresh)
+    inserted = _log_new(conn, fresh, checked)
     new = [r for r in fresh if (r["operator"], r["event_id"]) in inserted]
     if new:
         _update_bikes(conn, new, tz, bikes)
@@ -77,13 +81,18 @@ def write_events(
             for i, r in enumerate(rows)]  # fmt: skip
 
 
-def _log_new(conn: Connection, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+def _log_new(conn: Connection, rows: list[dict[str, Any]], checked: bool) -> set[tuple[str, str]]:
     """Log the rows whose (operator, event_id) is not logged yet; returns those keys. SQLite: the log's
-    unique constraint decides, in one statement. PostgreSQL: the log is partitioned by month and cannot
+    unique constraint decides, in one statement (rows `checked` by the caller are all new: a plain
+    batch insert, whose count must say so). PostgreSQL: the log is partitioned by month and cannot
     hold that constraint, so the keys are claimed in event_key first (its primary key decides, across
     workers and nodes; in key order, so two workers cannot deadlock) and only the claimed rows logged."""
     if conn.dialect.name != "postgresql":
-        return {tuple(r) for r in conn.execute(_log_insert(conn), rows)}
+        if not checked:
+            return {tuple(r) for r in conn.execute(_log_insert(conn), rows)}
+        if _log_checked.run(conn, rows) != len(rows):
+            raise LogRace("an event id was logged meanwhile by another writer")
+        return {(r["operator"], r["event_id"]) for r in rows}
     ensure_months(conn, {month_of(r["occurred_at"]) for r in rows})
     keys = sorted((r["operator"], r["event_id"], r["occurred_at"]) for r in rows)
     claims = [{"operator": o, "event_id": e, "occurred_at": at} for o, e, at in keys]
@@ -100,6 +109,25 @@ def _log_insert(conn: Connection) -> Any:
         .on_conflict_do_nothing(index_elements=["operator", "event_id"])
         .returning(events_table.c.operator, events_table.c.event_id)
     )
+
+
+class LogRace(SQLAlchemyError):
+    """Rows checked as new were not all new: the transaction was not the only writer (it fails; its
+    events are tried again, and the retry finds the ids logged)."""
+
+
+def _build_checked_insert(dialect: str) -> Any:
+    stmt = insert_for_dialect(dialect, events_table).values(
+        {c.name: bindparam(c.name) for c in events_table.c if c.name in _LOGGED_COLUMNS}
+    )
+    return stmt.on_conflict_do_nothing(index_elements=["operator", "event_id"])
+
+
+_LOGGED_COLUMNS = (
+    "operator", "event_id", "fleet_id", "bike_id", "event", "lat", "lon", "occurred_at", "received_at",
+    "zone_id", "campaign_id", "slogan_id", "clip_id", "volume", "bike_no",
+)  # fmt: skip
+_log_checked = FastStatement(_build_checked_insert)
 
 
 _key_claim = (

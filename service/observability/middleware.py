@@ -6,6 +6,8 @@ import logging
 import re
 import secrets
 import time
+from functools import lru_cache
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,6 +30,31 @@ def _new_request_id() -> str:
     return f"{_ID_PREFIX}{next(_ids) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
+def request_id_of(headers: dict[bytes, bytes]) -> str:
+    """The client's X-Request-ID if it is a sensible one, else a new id."""
+    incoming = headers.get(b"x-request-id", b"").decode("latin-1")
+    return incoming if _CLIENT_ID.match(incoming) else _new_request_id()
+
+
+@lru_cache(maxsize=4096)  # few distinct labels: routes are templates (see _route_label)
+def _metrics(method: str, route: str, status: int) -> tuple[Any, Any]:
+    return HTTP_REQUESTS.labels(method, route, str(status)), HTTP_LATENCY.labels(method, route)
+
+
+def record(method: str, path: str, route: str, status: int, elapsed: float) -> None:
+    """A request's metrics and access log line."""
+    requests, latency = _metrics(method, route, status)
+    requests.inc()
+    latency.observe(elapsed)
+    log.info(
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={"status": status, "route": route, "duration_ms": round(elapsed * 1000, 2)},
+    )
+
+
 class RequestContext:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -37,8 +64,7 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _CLIENT_ID.match(incoming) else _new_request_id()
+        rid = request_id_of(headers)
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -72,17 +98,7 @@ class RequestContext:
             if not started_response:
                 await _json(tracked, 500, {"detail": "internal error", "request_id": rid})
         finally:
-            elapsed = time.perf_counter() - started
-            route = _route_label(scope)
-            HTTP_REQUESTS.labels(scope["method"], route, str(status)).inc()
-            HTTP_LATENCY.labels(scope["method"], route).observe(elapsed)
-            log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={"status": status, "route": route, "duration_ms": round(elapsed * 1000, 2)},
-            )
+            record(scope["method"], scope["path"], _route_label(scope), status, time.perf_counter() - started)
             request_id.reset(token)
 
 
