@@ -19,11 +19,14 @@ from enum import Enum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy import Float, Integer, LargeBinary, String, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlmodel.sql.sqltypes import AutoString
 
 Convert = Callable[[Any], Any]
 
@@ -61,6 +64,16 @@ def _converter(by_type: dict[type, Convert]) -> Convert:
         raise TypeError(f"no driver form for {kind.__name__}")
 
     return convert
+
+
+def _plain(kind: TypeEngine[Any]) -> bool:
+    """Whether both drivers take this column type's values as they are: text, numbers, bytes (not an
+    Enum, which may be given members; not a TypeDecorator that processes what it binds)."""
+    if isinstance(kind, AutoString):
+        return True
+    if isinstance(kind, TypeDecorator | SAEnum):
+        return False
+    return isinstance(kind, String | Integer | Float | LargeBinary)
 
 
 _sqlite_value = _converter(_SQLITE)
@@ -120,22 +133,28 @@ class FastStatement:
 
     def __init__(self, build: Callable[[str], ClauseElement]) -> None:
         self._build = build
-        self._compiled: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._compiled: dict[str, tuple[str, tuple[tuple[str, Convert | None], ...]]] = {}
 
-    def _sql(self, dialect: Dialect) -> tuple[str, tuple[str, ...]]:
+    def _sql(self, dialect: Dialect) -> tuple[str, tuple[tuple[str, Convert | None], ...]]:
+        """The SQL and, per parameter, its name and converter (None: text, numbers and bytes go as they
+        are)."""
         found = self._compiled.get(dialect.name)
         if found is None:
             positional = dialect if dialect.positional else type(dialect)(paramstyle="format")
             compiled = self._build(dialect.name).compile(dialect=positional)
             assert compiled.positiontup is not None
-            found = self._compiled[dialect.name] = (compiled.string, tuple(compiled.positiontup))
+            convert = driver_values(dialect)
+            params = tuple(
+                (name, None if _plain(compiled.binds[name].type) else convert)
+                for name in compiled.positiontup
+            )
+            found = self._compiled[dialect.name] = (compiled.string, params)
         return found
 
     def run(self, conn: Connection, rows: Iterable[Mapping[str, Any]]) -> int:
         """Run once per row; returns the number of rows the statement changed."""
         sql, names = self._sql(conn.dialect)
-        convert = driver_values(conn.dialect)
-        params = [tuple([convert(row[name]) for name in names]) for row in rows]
+        params = [tuple([row[n] if c is None else c(row[n]) for n, c in names]) for row in rows]
         if not params:
             return 0
         driver = sqlite_driver(conn)

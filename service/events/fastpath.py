@@ -5,20 +5,22 @@ dependency solving and response validation cost several times what deciding and 
 EventFastPath runs first for every request (service.main.App) and answers a well-formed, authorised event
 itself, with the same parts the FastAPI route uses (the key cache and rate limit, EventIn, the worker's
 EventPipeline, EventResult) and the same duties as RequestContext (request id, metrics, access log).
-Anything else — another route, a body that does not validate, a key not in the cache, an unexpected
-error — goes on to FastAPI unchanged (the body replayed), so every error is answered exactly as the
-documented route answers it."""
+A key not in the cache is read (once, however many requests wait for it) and cached. Anything else —
+another route, a body that does not validate, an unknown key, an unexpected error — goes on to FastAPI
+unchanged (the body replayed), so every error is answered exactly as the documented route answers it."""
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
 
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.auth.models import Role
-from service.auth.service import hash_key
+from service.auth.models import ApiKey, Role
+from service.auth.service import hash_key, load_key
 from service.errors import ServiceError
 from service.events.models import EventIn, EventResult
 from service.observability.logs import request_id
@@ -45,6 +47,7 @@ class EventFastPath:
     def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
         self.state = state
+        self._loading: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -80,8 +83,11 @@ class EventFastPath:
         if scheme.lower() != "bearer" or not plain:
             return None
         state = self.state
-        known, api_key = state.key_cache.get(hash_key(plain))
-        if not known or api_key is None or api_key.role is not Role.operator:
+        digest = hash_key(plain)
+        known, api_key = state.key_cache.get(digest)
+        if not known:
+            api_key = await self._load_key(digest)
+        if api_key is None or api_key.role is not Role.operator:
             return None
         try:
             event_in = EventIn.model_validate_json(body)
@@ -98,6 +104,28 @@ class EventFastPath:
             return _error(outcome)
         _decisions[event_in.event.value, outcome.clip is not None].inc()
         return 200, _to_json(outcome), []
+
+    async def _load_key(self, digest: str) -> ApiKey | None:
+        """A key not cached (or not lately): read once for all the requests that wait for it, off the event
+        loop, and cached. None when it cannot be read: FastAPI's route then answers as documented."""
+        pending = self._loading.get(digest)
+        if pending is None:
+            state = self.state
+            pending = asyncio.ensure_future(
+                run_in_threadpool(load_key, engine=state.engine, digest=digest, last_used=state.last_used)
+            )
+            self._loading[digest] = pending
+
+            def loaded(done: asyncio.Future[ApiKey | None]) -> None:
+                del self._loading[digest]
+                if not done.cancelled() and done.exception() is None:
+                    state.key_cache.put(digest, done.result())
+
+            pending.add_done_callback(loaded)
+        try:
+            return await asyncio.shield(pending)
+        except Exception:  # noqa: BLE001  (the database is down, say: the route reports it)
+            return None
 
 
 def _error(exc: ServiceError) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:

@@ -82,6 +82,13 @@ class _Tally:
         self.slogans.add(play.slogan_id)
 
 
+def _tally(tallies: dict[tuple[Any, ...], _Tally], key: tuple[Any, ...]) -> _Tally:
+    found = tallies.get(key)
+    if found is None:
+        found = tallies[key] = _Tally()
+    return found
+
+
 def add_plays(conn: Connection, plays: Iterable[Play], tz: ZoneInfo, *, count_plays: bool = True) -> None:
     """Count new plays into every rollup (or, with count_plays=False, only their confirmations)."""
     by_hour: dict[tuple[Any, ...], _Tally] = {}
@@ -92,10 +99,10 @@ def add_plays(conn: Connection, plays: Iterable[Play], tz: ZoneInfo, *, count_pl
         zone = play.zone_id or NO_ZONE
         day = local_day(play.occurred_at, tz)
         hour = hour_of(play.occurred_at)
-        by_hour.setdefault((hour, zone, play.slogan_id, play.fleet_id, play.event), _Tally()).add(play, n)
-        by_day.setdefault((day, zone, play.fleet_id, play.slogan_id), _Tally()).add(play, n)
+        _tally(by_hour, (hour, zone, play.slogan_id, play.fleet_id, play.event)).add(play, n)
+        _tally(by_day, (day, zone, play.fleet_id, play.slogan_id)).add(play, n)
         if play.zone_id:
-            by_zone_day.setdefault((day, zone), _Tally()).add(play, n)
+            _tally(by_zone_day, (day, zone)).add(play, n)
     if by_hour:
         _add_hourly(conn, by_hour)
     if by_day:
