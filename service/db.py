@@ -56,17 +56,26 @@ class WriterTurn:
 
     def __init__(self, engine: Engine) -> None:
         database = engine.url.database if engine.dialect.name == "sqlite" else None
-        self._fd = None
-        if database and database != ":memory:" and engine.url.query.get("mode") != "memory":
-            self._fd = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        in_memory = not database or database == ":memory:" or engine.url.query.get("mode") == "memory"
+        self._path = None if in_memory else f"{database}-writer.lock"
+        self._fd: int | None = None
+        self._held = False
 
     def __enter__(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)  # waits without holding the interpreter lock
+        if self._path is None:
+            return
+        if self._fd is None:
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:  # no database directory (yet): the round fails on SQLite's own error
+                return
+        fcntl.flock(self._fd, fcntl.LOCK_EX)  # waits without holding the interpreter lock
+        self._held = True
 
     def __exit__(self, *_exc: object) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        if self._held:
+            self._held = False
+            fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
 
     def close(self) -> None:
         if self._fd is not None:

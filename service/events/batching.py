@@ -5,11 +5,12 @@ time handing the lock around than working. The lock-event path instead funnels i
 thread (service.EventPipeline), which decides and logs whole rounds in one transaction each."""
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from service.errors import ServiceError
 
@@ -21,9 +22,22 @@ class ShuttingDown(ServiceError):
     status_code = 503
 
 
+class _Waiter(Generic[Out]):
+    """Who waits for a submission: a thread (a concurrent Future) or a coroutine on an event loop."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(
+        self, future: "Future[list[Out]] | asyncio.Future[list[Out]]", loop: asyncio.AbstractEventLoop | None
+    ):
+        self.future = future
+        self.loop = loop
+
+
 class Batcher(Generic[In, Out]):
     """`handle` gets the submissions queued since its last round (each a list of items) and returns, per
-    submission, its outcomes or the exception to raise to its submitter."""
+    submission, its outcomes or the exception to raise to its submitter. After a round, each event loop
+    with waiters is woken once for all of them (not once per request)."""
 
     def __init__(
         self,
@@ -34,19 +48,22 @@ class Batcher(Generic[In, Out]):
         self._handle = handle
         self._linger = linger_s
         self._cond = threading.Condition()
-        self._queue: list[tuple[list[In], Future[list[Out]]]] = []
+        self._queue: list[tuple[list[In], _Waiter[Out]]] = []
         self._closed = False
         self.rounds = 0  # batches handled, for tests and the curious
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, items: list[In]) -> Future[list[Out]]:
-        future: Future[list[Out]] = Future()
+    def _enqueue(self, items: list[In], waiter: _Waiter[Out]) -> None:
         with self._cond:
             if self._closed:
                 raise ShuttingDown("the server is shutting down; retry")
-            self._queue.append((items, future))
+            self._queue.append((items, waiter))
             self._cond.notify()
+
+    def submit(self, items: list[In]) -> Future[list[Out]]:
+        future: Future[list[Out]] = Future()
+        self._enqueue(items, _Waiter(future, None))
         return future
 
     def call(self, items: list[In]) -> list[Out]:
@@ -55,7 +72,10 @@ class Batcher(Generic[In, Out]):
 
     async def call_async(self, items: list[In]) -> list[Out]:
         """Submit and await, holding no thread."""
-        return await asyncio.wrap_future(self.submit(items))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[Out]] = loop.create_future()
+        self._enqueue(items, _Waiter(future, loop))
+        return await future
 
     def close(self) -> None:
         with self._cond:
@@ -83,8 +103,26 @@ class Batcher(Generic[In, Out]):
             except Exception as exc:  # noqa: BLE001  (whatever failed is each submitter's answer)
                 outcomes = [exc] * len(batch)
             self.rounds += 1
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if isinstance(outcome, Exception):
-                    future.set_exception(outcome)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, list[Out] | Exception]]] = {}
+            for (_, waiter), outcome in zip(batch, outcomes, strict=True):
+                if waiter.loop is None:
+                    _settle(waiter.future, outcome)
                 else:
-                    future.set_result(outcome)
+                    by_loop.setdefault(waiter.loop, []).append((waiter.future, outcome))
+            for loop, settled in by_loop.items():
+                with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+                    loop.call_soon_threadsafe(_settle_all, settled)
+
+
+def _settle(future: Any, outcome: Any) -> None:
+    if future.done():  # an awaiting request that was cancelled (its client went away)
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+def _settle_all(settled: list[tuple[Any, Any]]) -> None:
+    for future, outcome in settled:
+        _settle(future, outcome)

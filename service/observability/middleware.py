@@ -46,13 +46,14 @@ def record(method: str, path: str, route: str, status: int, elapsed: float) -> N
     requests, latency = _metrics(method, route, status)
     requests.inc()
     latency.observe(elapsed)
-    log.info(
-        "%s %s %s",
-        method,
-        path,
-        status,
-        extra={"status": status, "route": route, "duration_ms": round(elapsed * 1000, 2)},
-    )
+    if log.isEnabledFor(logging.INFO):  # off under load tests (serve --no-access-log)
+        log.info(
+            "%s %s %s",
+            method,
+            path,
+            status,
+            extra={"status": status, "route": route, "duration_ms": round(elapsed * 1000, 2)},
+        )
 
 
 class RequestContext:
