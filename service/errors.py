@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,16 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     )
 
 
+async def _unstorable_value(_request: Request, exc: Exception) -> JSONResponse:
+    """The database refused a value the client sent (PostgreSQL: a NUL character in text, a number out of
+    range): the client's input, not a server fault. The transaction is rolled back; nothing was changed."""
+    log.info("database refused a value: %s", str(exc).splitlines()[0])
+    return JSONResponse(
+        {"detail": "a value in the request cannot be stored or compared (no NUL characters, say)"},
+        status_code=422,
+    )
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422, without echoing the input back (it may be megabytes, or NaN that JSON cannot carry)."""
     assert isinstance(exc, RequestValidationError)
@@ -93,6 +103,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     for exc_type in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(exc_type, _database_unavailable)
+    app.add_exception_handler(DataError, _unstorable_value)
 
 
 class ErrorDetail(BaseModel):

@@ -155,3 +155,17 @@ def test_extreme_coverage_periods_are_422(client: TestClient, admin: dict[str, s
 def test_preview_refuses_text_in_the_wrong_writing_system(client: TestClient, police: dict[str, str]) -> None:
     response = client.post("/v1/preview", json={"text": "网络汇款需谨慎", "language": "ug"}, headers=police)
     assert response.status_code == 422
+
+
+def test_a_nul_character_in_a_filter_is_never_a_server_error(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    # Found by schemathesis on PostgreSQL, whose text cannot hold NUL: the driver's DataError is the
+    # client's bad value (422), not a 500. SQLite compares it like any other character (nothing matches).
+    response = client.get("/v1/stats/coverage", params={"zone_kind": "a\x00b"}, headers=admin)
+    postgresql = client.app.state.engine.dialect.name == "postgresql"  # type: ignore[attr-defined]
+    assert response.status_code == (422 if postgresql else 200), response.text
+    if postgresql:
+        assert "NUL" in response.json()["detail"]
+    else:
+        assert response.json()["zones_covered"] == 0
