@@ -10,7 +10,6 @@ another route, a body that does not validate, an unknown key, an unexpected erro
 unchanged (the body replayed), so every error is answered exactly as the documented route answers it."""
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 
@@ -21,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth.models import ApiKey, Role
 from service.auth.service import hash_key, load_key
-from service.errors import ServiceError
+from service.errors import ServiceError, service_error_response
 from service.events.models import EventIn, EventResult
 from service.observability.logs import request_id
 from service.observability.metrics import DECISIONS, EVENT_FAST_PATH
@@ -129,15 +128,11 @@ class EventFastPath:
 
 
 def _error(exc: ServiceError) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-    """As service.errors.service_error_response answers it."""
-    headers = [
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in (exc.headers or {}).items()
-    ]
-    if exc.status_code == 401:
-        headers.append((b"www-authenticate", b"Bearer"))
-    payload = json.dumps({"detail": exc.message}, ensure_ascii=False, separators=(",", ":")).encode()
-    return exc.status_code, payload, headers
+    """The route's error answer (service.errors.service_error_response), as (status, body, headers
+    other than the ones the lean path sets itself)."""
+    response = service_error_response(exc)
+    headers = [(k, v) for k, v in response.raw_headers if k not in (b"content-length", b"content-type")]
+    return response.status_code, bytes(response.body), headers
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
