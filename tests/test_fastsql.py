@@ -1,6 +1,7 @@
 """The hot statements that skip SQLAlchemy's value processing must store exactly what SQLAlchemy stores:
 the same text for a time on SQLite (the stats compare and sort it as text), the same JSON, enum values."""
 
+import sqlite3
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Engine
 
 from service.clips.models import LockEvent
-from service.fastsql import FastStatement, select_keys
+from service.fastsql import FastStatement, lock_for_writing, select_keys
 from service.fleets.models import Bike
 from service.stats.models import PlayHourly
 
@@ -82,3 +83,22 @@ def test_select_keys_finds_exactly_the_keys_asked_for(
         )
     # (f, b) and (g, a) match each column's IN list but are not keys asked for.
     assert found == {("f", "a"): (0,), ("g", "b"): (3,)}
+
+
+def test_a_transaction_locked_for_writing_keeps_other_writers_out_from_its_first_read(
+    engine: Engine,
+) -> None:
+    """What the event pipeline reads before it writes cannot be changed by another writer meanwhile
+    (SQLite: BEGIN IMMEDIATE; without it the driver begins the transaction at the first write)."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL locks the rows it reads (FOR UPDATE)")  # the PG run tests those
+    with engine.connect() as pipeline:
+        lock_for_writing(pipeline)
+        select_keys(pipeline, "bike", ("fleet_id", "bike_id"), ("last_slogan_id",), [("f", "a")])
+        other = sqlite3.connect(engine.url.database, timeout=0.2)  # type: ignore[arg-type]
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("INSERT INTO fleet (id, name, operator) VALUES ('x', 'x', 'x')")
+        finally:
+            other.close()
+        pipeline.rollback()
