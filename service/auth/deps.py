@@ -1,9 +1,9 @@
 """Who is calling: `Authorization: Bearer <key>`, checked against the stored hashes."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.audit.service import set_actor
@@ -63,14 +63,10 @@ async def cached_operator_key(
     query per request; then the key's rate limit."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    cache = request.app.state.key_cache
+    state = request.app.state
     digest = hash_key(credentials.credentials)
-    known, api_key = cache.get(digest)
-    if not known:
-        api_key = await run_in_threadpool(
-            load_key, engine=request.app.state.engine, digest=digest, last_used=request.app.state.last_used
-        )
-        cache.put(digest, api_key)
+    load = partial(load_key, engine=state.engine, digest=digest, last_used=state.last_used)
+    api_key = await state.key_cache.get_or_load(digest, load)
     if api_key is None or api_key.id is None:
         raise Unauthorized("unknown, revoked or expired API key")
     if api_key.role is not Role.operator:

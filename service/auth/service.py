@@ -1,12 +1,15 @@
+import asyncio
 import hashlib
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from service.auth.models import ApiKey, Role
 from service.errors import Conflict, Invalid, NotFound
@@ -113,6 +116,7 @@ class KeyCache:
         self._ttl = ttl_s
         self._max = max_keys
         self._keys: dict[str, tuple[float, ApiKey | None]] = {}
+        self._loading: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     def get(self, digest: str) -> tuple[bool, ApiKey | None]:
         """(known, key): a fresh entry may say that no such key exists."""
@@ -125,6 +129,24 @@ class KeyCache:
         if len(self._keys) >= self._max:
             self._keys.clear()
         self._keys[digest] = (time.monotonic(), api_key)
+
+    async def get_or_load(self, digest: str, load: Callable[[], ApiKey | None]) -> ApiKey | None:
+        """The key, from the cache or else from `load()`, run once off the event loop for every request
+        waiting on this digest and cached. A failed load is raised to each of them and caches nothing."""
+        known, api_key = self.get(digest)
+        if known:
+            return api_key
+        pending = self._loading.get(digest)
+        if pending is None:
+            pending = self._loading[digest] = asyncio.ensure_future(run_in_threadpool(load))
+
+            def loaded(done: asyncio.Future[ApiKey | None]) -> None:
+                del self._loading[digest]
+                if not done.cancelled() and done.exception() is None:
+                    self.put(digest, done.result())
+
+            pending.add_done_callback(loaded)
+        return await asyncio.shield(pending)
 
 
 def load_key(*, engine: Engine, digest: str, last_used: LastUsed) -> ApiKey | None:

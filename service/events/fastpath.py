@@ -9,12 +9,11 @@ A key not in the cache is read (once, however many requests wait for it) and cac
 another route, a body that does not validate, an unknown key, an unexpected error — goes on to FastAPI
 unchanged (the body replayed), so every error is answered exactly as the documented route answers it."""
 
-import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,7 +45,6 @@ class EventFastPath:
     def __init__(self, app: ASGIApp, state: State) -> None:
         self.app = app
         self.state = state
-        self._loading: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
@@ -105,24 +103,12 @@ class EventFastPath:
         return 200, _to_json(outcome), []
 
     async def _load_key(self, digest: str) -> ApiKey | None:
-        """A key not cached (or not lately): read once for all the requests that wait for it, off the event
-        loop, and cached. None when it cannot be read: FastAPI's route then answers as documented."""
-        pending = self._loading.get(digest)
-        if pending is None:
-            state = self.state
-            pending = asyncio.ensure_future(
-                run_in_threadpool(load_key, engine=state.engine, digest=digest, last_used=state.last_used)
-            )
-            self._loading[digest] = pending
-
-            def loaded(done: asyncio.Future[ApiKey | None]) -> None:
-                del self._loading[digest]
-                if not done.cancelled() and done.exception() is None:
-                    state.key_cache.put(digest, done.result())
-
-            pending.add_done_callback(loaded)
+        """A key not cached (or not lately), read through the key cache (once for all the requests that
+        wait for it). None when it cannot be read: FastAPI's route then answers as documented."""
+        state = self.state
+        load = partial(load_key, engine=state.engine, digest=digest, last_used=state.last_used)
         try:
-            return await asyncio.shield(pending)
+            return await state.key_cache.get_or_load(digest, load)
         except Exception:  # noqa: BLE001  (the database is down, say: the route reports it)
             return None
 

@@ -9,6 +9,7 @@ Counters are added with upserts; bitmaps are read, merged and written back under
 SELECT … FOR UPDATE after creating missing rows, keys in a fixed order so two workers cannot deadlock;
 SQLite has one writer at a time)."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -82,27 +83,20 @@ class _Tally:
         self.slogans.add(play.slogan_id)
 
 
-def _tally(tallies: dict[tuple[Any, ...], _Tally], key: tuple[Any, ...]) -> _Tally:
-    found = tallies.get(key)
-    if found is None:
-        found = tallies[key] = _Tally()
-    return found
-
-
 def add_plays(conn: Connection, plays: Iterable[Play], tz: ZoneInfo, *, count_plays: bool = True) -> None:
     """Count new plays into every rollup (or, with count_plays=False, only their confirmations)."""
-    by_hour: dict[tuple[Any, ...], _Tally] = {}
-    by_day: dict[tuple[Any, ...], _Tally] = {}
-    by_zone_day: dict[tuple[Any, ...], _Tally] = {}
+    by_hour: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
+    by_day: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
+    by_zone_day: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
     n = 1 if count_plays else 0
     for play in plays:
         zone = play.zone_id or NO_ZONE
         day = local_day(play.occurred_at, tz)
         hour = hour_of(play.occurred_at)
-        _tally(by_hour, (hour, zone, play.slogan_id, play.fleet_id, play.event)).add(play, n)
-        _tally(by_day, (day, zone, play.fleet_id, play.slogan_id)).add(play, n)
+        by_hour[hour, zone, play.slogan_id, play.fleet_id, play.event].add(play, n)
+        by_day[day, zone, play.fleet_id, play.slogan_id].add(play, n)
         if play.zone_id:
-            _tally(by_zone_day, (day, zone)).add(play, n)
+            by_zone_day[day, zone].add(play, n)
     if by_hour:
         _add_hourly(conn, by_hour)
     if by_day:
