@@ -15,6 +15,7 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from service.migrate import upgrade
+    from service.serving import CorkedHttpToolsProtocol
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -29,6 +30,7 @@ def _serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_config=None,
         access_log=False,
+        http=CorkedHttpToolsProtocol,
     )
 
 

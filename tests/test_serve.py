@@ -44,8 +44,25 @@ def test_serve_creates_the_database_and_answers(tmp_path: Path, database_url: st
                 time.sleep(0.1)
         assert response.json() == {"status": "ok", "engines": {"espeak": "ok"}}
         assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"status": "ok"}
+        _pipelined_requests_answered_in_order(port)
         if "postgresql" not in database_url:
             assert (tmp_path / "data" / "ebike-voice.db").is_file()
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _pipelined_requests_answered_in_order(port: int) -> None:
+    """Requests sent back to back on one connection, the last asking to close it: each answered whole, in
+    order (the server sends each answer in one write: service/serving.py), and the connection closed."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request * 3 + b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    answers = received.split(b"HTTP/1.1 ")[1:]
+    assert len(answers) == 4, received
+    assert all(answer.startswith(b"200 OK") for answer in answers)
+    assert [answer.split(b"\r\n\r\n", 1)[1] for answer in answers[:3]] == [b'{"status":"ok"}'] * 3
+    assert b'"engines"' in answers[3] and b"connection: close" in answers[3].lower()
