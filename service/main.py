@@ -80,7 +80,8 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
         app.state.last_used = LastUsed()
         app.state.event_rate = RateLimiter(settings.event_rate_per_key_s, settings.event_burst_per_key)
         app.state.tts_engines = synthesizer.maker.engines
-        app.state.event_pipeline = EventPipeline(engine, snapshots, random.SystemRandom(), settings.tz)
+        # Seeded from the OS once per worker: SystemRandom would read the OS for every weighted draw.
+        app.state.event_pipeline = EventPipeline(engine, snapshots, random.Random(), settings.tz)
         app.state.key_cache = KeyCache(ttl_s=settings.snapshot_check_interval_s)
         synthesizer.resume_pending()
         if serving:
