@@ -260,3 +260,48 @@ def _sqlite_keys_sql(table: str, key_columns: tuple[str, ...], value_columns: tu
     on = " AND ".join(f"{table}.{c} = json_extract(keys.value, '$[{i}]')" for i, c in enumerate(key_columns))
     columns = ", ".join(f"{table}.{c}" for c in (*key_columns, *value_columns))
     return f"SELECT {columns} FROM json_each(?) AS keys JOIN {table} ON {on}"
+
+
+class CommittedRows:
+    """Rows a writer reads back in every round (the event pipeline: bikes, bitmap rollups), as its own
+    commits left them, so a round need not read them again. SQLite only, on a connection of the writer's
+    own: the rows are valid while no other connection has committed, which `PRAGMA data_version` tells (read
+    once the round holds the write lock, so nobody can commit until it ends). What a round reads and writes
+    is staged, kept if it commits (`committed`) and dropped with everything else if it does not (`forget`).
+    Values are the callers' own (Python objects, not driver forms), keyed by (table, key)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._limit = limit
+        self._version: int | None = None
+        self._rows: dict[tuple[str, Any], Any] = {}
+        self._staged: dict[tuple[str, Any], Any] = {}
+
+    def validate(self, conn: Connection) -> None:
+        """At the start of a round, in the transaction started by lock_for_writing."""
+        driver = sqlite_driver(conn)
+        assert driver is not None, "CommittedRows is for SQLite"
+        (version,) = driver.execute("PRAGMA data_version").fetchone()
+        if version != self._version:
+            self._rows.clear()
+            self._version = version
+        self._staged.clear()
+
+    def get(self, table: str, key: Any) -> Any:
+        return self._rows.get((table, key))
+
+    def stage(self, table: str, key: Any, value: Any) -> None:
+        self._staged[table, key] = value
+
+    def committed(self) -> None:
+        if len(self._rows) + len(self._staged) > self._limit:
+            self._rows.clear()
+        self._rows.update(self._staged)
+        self._staged.clear()
+
+    def forget(self) -> None:
+        self._rows.clear()
+        self._staged.clear()
+        self._version = None
+
+    def __len__(self) -> int:
+        return len(self._rows)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from sqlalchemy import delete, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -36,7 +36,7 @@ from service.events.models import (
 from service.events.partitions import DroppedEvents, drop_months_before
 from service.events.snapshot import SnapshotHolder, clip_info
 from service.events.writer import LogUnavailable, read_bikes, write_events
-from service.fastsql import lock_for_writing, select_keys
+from service.fastsql import CommittedRows, lock_for_writing, select_keys
 from service.slogans.models import Slogan
 from service.stats.rollups import Play, add_plays
 from service.timeutil import utcnow
@@ -73,14 +73,18 @@ def decide_and_log(
     requests: list[tuple[EventIn, ApiKey]],
     rng: random.Random,
     tz: ZoneInfo,
+    cache: CommittedRows | None = None,
 ) -> list[Outcome]:
     """The answers to a round of events, decided and logged in the session's transaction (not committed):
     two queries read the round's bikes and the event ids already logged, each event is decided on the
     snapshot, and the new ones are logged at once. A duplicate (a retry, or an id logged by another worker
     meanwhile) gets the first answer from the log. The transaction starts as a writer (lock_for_writing),
-    so on SQLite nobody logs or moves a bike between those reads and the writes."""
+    so on SQLite nobody logs or moves a bike between those reads and the writes. `cache`: the pipeline's
+    CommittedRows (SQLite), for the bikes and rollups as its last rounds left them."""
     lock_for_writing(session.connection())
-    known = _prefetch(session, snapshot, [event_in for event_in, _ in requests])
+    if cache is not None:
+        cache.validate(session.connection())
+    known = _prefetch(session, snapshot, [event_in for event_in, _ in requests], cache)
     zones = snapshot.zones.locate_many([(event_in.lon, event_in.lat) for event_in, _ in requests])
     decided: list[Outcome | tuple[dict[str, Any], Decision]] = []
     for (event_in, api_key), zone in zip(requests, zones, strict=True):
@@ -99,7 +103,9 @@ def decide_and_log(
         except ServiceError as exc:
             decided.append(exc)
     rows = [d[0] for d in decided if isinstance(d, tuple)]
-    fresh = iter(write_events(session.connection(), rows, tz, known.bikes, checked=True) if rows else [])
+    fresh = iter(
+        write_events(session.connection(), rows, tz, known.bikes, checked=True, cache=cache) if rows else []
+    )
     outcomes: list[Outcome] = []
     for (event_in, _), item in zip(requests, decided, strict=True):
         if not isinstance(item, tuple):
@@ -125,20 +131,43 @@ class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
         self._rng = rng
         self._tz = tz
         self._turn = WriterTurn(engine)
+        # SQLite: the rounds run on a connection of their own, and remember what they wrote (CommittedRows).
+        self._cache = CommittedRows() if engine.dialect.name == "sqlite" else None
+        self._connection: Connection | None = None
         super().__init__("event-pipeline", self._round)
 
     def close(self) -> None:
         super().close()
         self._turn.close()
+        self._drop_connection()
+
+    def _session(self) -> Session:
+        if self._cache is None:
+            return Session(self._engine)
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        return Session(bind=self._connection)
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
     def _round(self, batch: list[list[tuple[EventIn, ApiKey]]]) -> list[list[Outcome] | Exception]:
         requests = [request for submitted in batch for request in submitted]
         snapshot = self._snapshots.get()
         try:
-            with self._turn, Session(self._engine) as session:
-                outcomes = decide_and_log(session, snapshot, requests, self._rng, self._tz)
+            with self._turn, self._session() as session:
+                outcomes = decide_and_log(session, snapshot, requests, self._rng, self._tz, self._cache)
                 session.commit()
-        except SQLAlchemyError as exc:
+            if self._cache is not None:
+                self._cache.committed()
+        except BaseException as exc:
+            if self._cache is not None:
+                self._cache.forget()
+                self._drop_connection()  # a fresh one next round, whatever state this one is in
+            if not isinstance(exc, SQLAlchemyError):
+                raise
             if len(batch) > 1:
                 # Whatever failed must not sink the others: each request's events again, on their own.
                 return [outcome for one in batch for outcome in self._round([one])]
@@ -194,7 +223,9 @@ class _Known:
     memo: BikeMemo  # the round's decisions so far: a bike's second event in a round sees its first
 
 
-def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn]) -> _Known:
+def _prefetch(
+    session: Session, snapshot: Snapshot, events: list[EventIn], cache: CommittedRows | None
+) -> _Known:
     """Two plain queries for the round: the bikes, and which event ids are logged already."""
     log_keys = sorted(
         {(operator, e.event_id) for e in events if (operator := snapshot.fleet_operators.get(e.fleet_id))}
@@ -202,7 +233,7 @@ def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn]) -> _K
     connection = session.connection()
     found = select_keys(connection, "lock_event", ("operator", "event_id"), _REPLAY_COLUMNS, log_keys)
     return _Known(
-        bikes=read_bikes(connection, {(e.fleet_id, e.bike_id) for e in events}),
+        bikes=read_bikes(connection, {(e.fleet_id, e.bike_id) for e in events}, cache),
         logged={key: _Logged(key[1], *values) for key, values in found.items()},
         memo=BikeMemo(),
     )

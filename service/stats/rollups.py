@@ -20,7 +20,7 @@ from pyroaring import BitMap
 from sqlalchemy import Table, bindparam, case
 from sqlalchemy.engine import Connection
 
-from service.fastsql import FastStatement, driver_values, insert_for_dialect, select_keys
+from service.fastsql import CommittedRows, FastStatement, driver_values, insert_for_dialect, select_keys
 from service.stats.models import PlayDaily, PlayHourly, ZoneDaily
 
 NO_ZONE = ""
@@ -83,8 +83,16 @@ class _Tally:
         self.slogans.add(play.slogan_id)
 
 
-def add_plays(conn: Connection, plays: Iterable[Play], tz: ZoneInfo, *, count_plays: bool = True) -> None:
-    """Count new plays into every rollup (or, with count_plays=False, only their confirmations)."""
+def add_plays(
+    conn: Connection,
+    plays: Iterable[Play],
+    tz: ZoneInfo,
+    *,
+    count_plays: bool = True,
+    cache: CommittedRows | None = None,
+) -> None:
+    """Count new plays into every rollup (or, with count_plays=False, only their confirmations). `cache`:
+    the writer's CommittedRows (SQLite) holding bitmaps as its last rounds left them (see _merge_bitmaps)."""
     by_hour: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
     by_day: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
     by_zone_day: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
@@ -100,9 +108,9 @@ def add_plays(conn: Connection, plays: Iterable[Play], tz: ZoneInfo, *, count_pl
     if by_hour:
         _add_hourly(conn, by_hour)
     if by_day:
-        _merge_bitmaps(conn, _daily, by_day)
+        _merge_bitmaps(conn, _daily, by_day, cache)
     if by_zone_day:
-        _merge_bitmaps(conn, _zone_daily, by_zone_day)
+        _merge_bitmaps(conn, _zone_daily, by_zone_day, cache)
 
 
 def _counts_on_conflict(table: Table, excluded: Any) -> dict[str, Any]:
@@ -174,12 +182,16 @@ def _bitmap_rollup(table: Table, key: tuple[str, ...], bitmaps: tuple[str, ...])
 
 
 def _merge_bitmaps(
-    conn: Connection, rollup: _BitmapRollup, tallies: Mapping[tuple[Any, ...], _Tally]
+    conn: Connection,
+    rollup: _BitmapRollup,
+    tallies: Mapping[tuple[Any, ...], _Tally],
+    cache: CommittedRows | None = None,
 ) -> None:
     """Read the stored bitmaps of the tallied keys, OR the new bikes (and slogans) in, write them back.
     PostgreSQL: missing rows are created first and all are locked in key order, so two workers cannot
     lose each other's bikes or deadlock. SQLite: one writer at a time (a read made stale by another
-    writer's commit fails the transaction rather than overwrite it)."""
+    writer's commit fails the transaction rather than overwrite it). With a `cache`, the bitmaps it holds
+    are not read again, and the merged ones are staged in it."""
     postgresql = conn.dialect.name == "postgresql"
     keys = sorted(tallies)
     if postgresql:
@@ -188,18 +200,32 @@ def _merge_bitmaps(
             _counts(rollup.key, key, _Tally(first=tallies[key].first, last=tallies[key].last)) for key in keys
         ]
         rollup.create.run(conn, [{**row, **empty} for row in rows])
-    convert = driver_values(conn.dialect)
-    as_stored = {key: tuple(convert(part) for part in key) for key in keys}
-    stored = select_keys(
-        conn, rollup.table.name, rollup.key, rollup.bitmaps, as_stored.values(), for_update=postgresql
-    )
+    table = rollup.table.name
+    stored: dict[tuple[Any, ...], tuple[BitMap, ...]] = {}
+    if cache is not None:
+        for key in keys:
+            if (bitmaps := cache.get(table, key)) is not None:
+                stored[key] = bitmaps
+    missing = [key for key in keys if key not in stored]
+    if missing:
+        convert = driver_values(conn.dialect)
+        as_stored = {tuple(convert(part) for part in key): key for key in missing}
+        found = select_keys(conn, table, rollup.key, rollup.bitmaps, as_stored, for_update=postgresql)
+        for driver_key, blobs in found.items():
+            stored[as_stored[driver_key]] = tuple(BitMap.deserialize(blob) for blob in blobs)
     rows = []
     for key in keys:
         tally = tallies[key]
         row = _counts(rollup.key, key, tally)
-        found = stored.get(as_stored[key])
-        for i, (name, new) in enumerate(zip(rollup.bitmaps, (tally.bikes, tally.slogans), strict=False)):
-            row[name] = (new | BitMap.deserialize(found[i]) if found else new).serialize()
+        before = stored.get(key)
+        merged = tuple(
+            new | before[i] if before else new
+            for i, new in enumerate((tally.bikes, tally.slogans)[: len(rollup.bitmaps)])
+        )
+        for name, bitmap in zip(rollup.bitmaps, merged, strict=True):
+            row[name] = bitmap.serialize()
+        if cache is not None:
+            cache.stage(table, key, merged)
         rows.append(row)
     rollup.upsert.run(conn, rows)
 
