@@ -25,6 +25,7 @@ from service.events.fastpath import EventFastPath
 from service.events.partitions import ensure_upcoming
 from service.events.service import EventPipeline
 from service.events.snapshot import SnapshotHolder
+from service.events.writer_process import WriterProcess
 from service.observability.middleware import RequestContext
 
 log = logging.getLogger(__name__)
@@ -80,12 +81,17 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
         app.state.last_used = LastUsed()
         app.state.event_rate = RateLimiter(settings.event_rate_per_key_s, settings.event_burst_per_key)
         app.state.tts_engines = synthesizer.maker.engines
-        # Seeded from the OS once per worker: SystemRandom would read the OS for every weighted draw.
-        app.state.event_pipeline = EventPipeline(engine, snapshots, random.Random(), settings.tz)
+        separate_writer = serving and settings.event_writer == "process"
+        if separate_writer:
+            app.state.event_pipeline = WriterProcess(settings, snapshots)
+        else:
+            # Seeded from the OS once: SystemRandom would read the OS for every weighted draw.
+            app.state.event_pipeline = EventPipeline(engine, snapshots, random.Random(), settings.tz)
         app.state.key_cache = KeyCache(ttl_s=settings.snapshot_check_interval_s)
         synthesizer.resume_pending()
         if serving:
-            snapshots.get()
+            if not separate_writer:  # else the writer process holds the snapshot the events need
+                snapshots.get()
             _tune_interpreter()
         try:
             yield

@@ -120,10 +120,26 @@ def decide_and_log(
     return outcomes
 
 
+Round = list[list[tuple[EventIn, ApiKey]]]  # the requests queued since the last round, per submission
+
+
 class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
     """One per worker process: each round decides and logs everything queued since the last one, in one
     transaction (group commit: one fsync for the round), then wakes each waiting request with its answer.
-    Requests await it on the event loop without holding a thread or a connection."""
+    Requests await it on the event loop without holding a thread or a connection. The rounds run on a
+    thread of this process (service.events.writer_process runs them in a process of their own)."""
+
+    def __init__(self, engine: Engine, snapshots: SnapshotHolder, rng: random.Random, tz: ZoneInfo) -> None:
+        self._rounds = Rounds(engine, snapshots, rng, tz)
+        super().__init__("event-pipeline", self._rounds.run)
+
+    def close(self) -> None:
+        super().close()
+        self._rounds.close()
+
+
+class Rounds:
+    """Decides and logs rounds of events, one transaction each, for whoever queues them."""
 
     def __init__(self, engine: Engine, snapshots: SnapshotHolder, rng: random.Random, tz: ZoneInfo) -> None:
         self._engine = engine
@@ -134,10 +150,8 @@ class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
         # SQLite: the rounds run on a connection of their own, and remember what they wrote (CommittedRows).
         self._cache = CommittedRows() if engine.dialect.name == "sqlite" else None
         self._connection: Connection | None = None
-        super().__init__("event-pipeline", self._round)
 
     def close(self) -> None:
-        super().close()
         self._turn.close()
         self._drop_connection()
 
@@ -153,7 +167,8 @@ class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
             self._connection.close()
             self._connection = None
 
-    def _round(self, batch: list[list[tuple[EventIn, ApiKey]]]) -> list[list[Outcome] | Exception]:
+    def run(self, batch: Round) -> list[list[Outcome] | Exception]:
+        """Per submission, its outcomes (or the exception that stands for all of them)."""
         requests = [request for submitted in batch for request in submitted]
         snapshot = self._snapshots.get()
         try:
@@ -170,7 +185,7 @@ class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
                 raise
             if len(batch) > 1:
                 # Whatever failed must not sink the others: each request's events again, on their own.
-                return [outcome for one in batch for outcome in self._round([one])]
+                return [outcome for one in batch for outcome in self.run([one])]
             log.exception("could not log %d events", len(requests))
             return [LogUnavailable(f"the event log is unavailable ({type(exc).__name__}); retry")]
         split: list[list[Outcome] | Exception] = []

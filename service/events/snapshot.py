@@ -1,5 +1,6 @@
 """Compiles the decision snapshot from the database and keeps each worker's copy fresh."""
 
+import math
 import threading
 import time
 import zoneinfo
@@ -139,10 +140,12 @@ class SnapshotHolder:
         self._interval = settings.snapshot_check_interval_s
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
-        self._checked_at = 0.0
+        self._checked_at = -math.inf  # never checked (the monotonic clock may start near 0)
+        self.invalidations = 0
 
     def invalidate(self) -> None:
-        self._checked_at = 0.0
+        self._checked_at = -math.inf
+        self.invalidations += 1  # a writer process (service.events.writer_process) follows this count
 
     def get(self) -> Snapshot:
         snapshot = self._snapshot

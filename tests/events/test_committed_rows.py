@@ -42,7 +42,7 @@ def _send(pipeline: EventPipeline, *events: dict[str, Any]) -> list[Any]:
 
 
 def _remembered(pipeline: EventPipeline) -> dict[tuple[str, Any], Any]:
-    return dict(pipeline._cache._rows)  # type: ignore[union-attr]
+    return dict(pipeline._rounds._cache._rows)  # type: ignore[union-attr]
 
 
 def _zone_bikes(engine: Any, zone: str) -> BitMap:
