@@ -208,7 +208,10 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
     acked_dir.mkdir()
     script = _lua(work, key, prefix)
     with server(env, workers) as (base, process):
+        cpu_before = _cpu_seconds(process.pid)
         events = wrk(base, "/v1/events", script, [str(acked_dir)])
+        cpu_after = _cpu_seconds(process.pid)
+        cpu_events = {name: after - cpu_before.get(name, 0.0) for name, after in cpu_after.items()}
         within, answered = server_side_within(base, 0.025)
         health = wrk(base, "/healthz")
         rss = _rss_mb(process.pid)
@@ -219,10 +222,17 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
             f"p99 {figures['p99']:6.1f} ms  non-2xx {figures['errors']:.0f}"
         )
     print(f"{label}: ratio events/healthz {events['rps'] / health['rps']:.2f}")
+    handled = events["rps"] * SECONDS
     print(
-        f"{label}: server side (its own request-duration histogram{', one worker' if workers > 1 else ''}):"
-        f" {within / max(answered, 1):.1%} of {answered:.0f} events answered within 25 ms"
+        f"{label}: server CPU during the events: "
+        + ", ".join(
+            f"{name} {seconds / SECONDS:.2f} cores ({seconds / handled * 1e6:.0f} µs an event)"
+            for name, seconds in sorted(cpu_events.items())
+        )
     )
+    if answered:
+        whose = "its own request-duration histogram" + (", one worker" if workers > 1 else "")
+        print(f"{label}: server side ({whose}): {within / answered:.1%} of {answered:.0f} within 25 ms")
     print(
         f"{label}: acknowledged {acknowledged}, lost: {lost}; server RSS after the load {rss:.0f} MB",
         flush=True,
@@ -287,6 +297,25 @@ def memory(work: Path) -> None:
         assert answer.status_code == 200 and answer.json()["zone_id"] == "m-1", answer.text
         rss = _rss_mb(process.pid)
     print(f"memory: server RSS with 10,000 zones and 100,000 bikes: {rss:.0f} MB (target 200 MB)")
+
+
+def _cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time (user + system) of the server's processes so far, summed by name (uvicorn's supervisor and
+    workers, the writer processes)."""
+    totals: dict[str, float] = {}
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        name = "writer" if Path(f"/proc/{current}/comm").read_text().strip() == "event-writer" else "worker"
+        fields = stat.rsplit(")", 1)[1].split()
+        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        pending += [int(child) for child in children]
+    return totals
 
 
 def _rss_mb(pid: int) -> float:

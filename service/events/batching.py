@@ -22,7 +22,7 @@ class ShuttingDown(ServiceError):
     status_code = 503
 
 
-class _Waiter(Generic[Out]):
+class Waiter(Generic[Out]):
     """Who waits for a submission: a thread (a concurrent Future) or a coroutine on an event loop."""
 
     __slots__ = ("future", "loop")
@@ -48,13 +48,13 @@ class Batcher(Generic[In, Out]):
         self._handle = handle
         self._linger = linger_s
         self._cond = threading.Condition()
-        self._queue: list[tuple[list[In], _Waiter[Out]]] = []
+        self._queue: list[tuple[list[In], Waiter[Out]]] = []
         self._closed = False
         self.rounds = 0  # batches handled, for tests and the curious
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def _enqueue(self, items: list[In], waiter: _Waiter[Out]) -> None:
+    def _enqueue(self, items: list[In], waiter: Waiter[Out]) -> None:
         with self._cond:
             if self._closed:
                 raise ShuttingDown("the server is shutting down; retry")
@@ -63,7 +63,7 @@ class Batcher(Generic[In, Out]):
 
     def submit(self, items: list[In]) -> Future[list[Out]]:
         future: Future[list[Out]] = Future()
-        self._enqueue(items, _Waiter(future, None))
+        self._enqueue(items, Waiter(future, None))
         return future
 
     def call(self, items: list[In]) -> list[Out]:
@@ -74,7 +74,7 @@ class Batcher(Generic[In, Out]):
         """Submit and await, holding no thread."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Out]] = loop.create_future()
-        self._enqueue(items, _Waiter(future, loop))
+        self._enqueue(items, Waiter(future, loop))
         return await future
 
     def close(self) -> None:
@@ -106,15 +106,21 @@ class Batcher(Generic[In, Out]):
             except Exception as exc:  # noqa: BLE001  (whatever failed is each submitter's answer)
                 outcomes = [exc] * len(batch)
             self.rounds += 1
-            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, list[Out] | Exception]]] = {}
-            for (_, waiter), outcome in zip(batch, outcomes, strict=True):
-                if waiter.loop is None:
-                    _settle(waiter.future, outcome)
-                else:
-                    by_loop.setdefault(waiter.loop, []).append((waiter.future, outcome))
-            for loop, settled in by_loop.items():
-                with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
-                    loop.call_soon_threadsafe(_settle_all, settled)
+            wake([(waiter, outcome) for (_, waiter), outcome in zip(batch, outcomes, strict=True)])
+
+
+def wake(woken: "list[tuple[Waiter[Any], Any]]") -> None:
+    """Give each waiter its outcome (a list of outcomes, or the exception to raise): a waiting thread at
+    once, each event loop once for all of its waiters."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Any, Any]]] = {}
+    for waiter, outcome in woken:
+        if waiter.loop is None:
+            _settle(waiter.future, outcome)
+        else:
+            by_loop.setdefault(waiter.loop, []).append((waiter.future, outcome))
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(_settle_all, settled)
 
 
 def _settle(future: Any, outcome: Any) -> None:
