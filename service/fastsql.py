@@ -302,6 +302,3 @@ class CommittedRows:
         self._rows.clear()
         self._staged.clear()
         self._version = None
-
-    def __len__(self) -> int:
-        return len(self._rows)
