@@ -134,7 +134,8 @@ class WriterProcess:
                     self._pipe = None
                     closed = self._closed
                 if pipe is not None:
-                    pipe.close()
+                    with self._send_lock:  # not while a request is being sent on it (its fd could be reused)
+                        pipe.close()
                 failure = (
                     ShuttingDown("the server is shutting down; retry")
                     if closed
