@@ -303,27 +303,33 @@ def memory(work: Path) -> None:
         )
 
 
-def _cpu_seconds(pid: int) -> dict[str, float]:
-    """CPU time (user + system) of the server's processes so far, summed by name (uvicorn's supervisor and
-    workers, the writer processes)."""
-    totals: dict[str, float] = {}
+def _server_processes(pid: int) -> list[int]:
+    """The server's process and all its descendants (uvicorn's workers, their writer processes)."""
+    found: list[int] = []
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
-            stat = Path(f"/proc/{current}/stat").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
+            pending += [int(p) for p in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except OSError:  # it has just ended
             continue
+        found.append(current)
+    return found
+
+
+def _cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time (user + system) of the server's processes so far, summed as "worker" (uvicorn's processes)
+    and "writer" (the writer processes)."""
+    totals: dict[str, float] = {}
+    for current in _server_processes(pid):
         name = "writer" if Path(f"/proc/{current}/comm").read_text().strip() == "event-writer" else "worker"
-        fields = stat.rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
         totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        pending += [int(child) for child in children]
     return totals
 
 
 def _rss_mb(pid: int) -> float:
-    """RSS of the process and its children (uvicorn's workers, the writer processes), in MB."""
+    """RSS of the server's processes, in MB."""
     return _sum_kb(pid, "status", "VmRSS") / 1024
 
 
@@ -334,12 +340,9 @@ def _pss_mb(pid: int) -> float:
 
 def _sum_kb(pid: int, source: str, field: str) -> int:
     total = 0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
+    for current in _server_processes(pid):
         text = Path(f"/proc/{current}/{source}").read_text()
         total += int(re.search(rf"{field}:\s+(\d+)", text).group(1))  # type: ignore[union-attr]
-        pending += [int(p) for p in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
     return total
 
 
