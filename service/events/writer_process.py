@@ -134,6 +134,8 @@ class WriterProcess:
                     self._pipe = None
                     closed = self._closed
                 if pipe is not None:
+                    if not closed and self._process is not None:
+                        self._process.kill()  # so a send blocked on a full pipe fails instead of waiting
                     with self._send_lock:  # not while a request is being sent on it (its fd could be reused)
                         pipe.close()
                 failure = (
