@@ -94,7 +94,8 @@ def test_another_writers_commit_is_not_overwritten(pipeline: EventPipeline, engi
 def test_a_failed_round_forgets_everything(
     pipeline: EventPipeline, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _send(pipeline, event(1, bike="B1"))
+    at = NOW - timedelta(minutes=30)  # one day for all three events, even just after midnight in Shanghai
+    _send(pipeline, event(1, bike="B1", occurred_at=at.isoformat()))
     assert _remembered(pipeline)
 
     class Racing:
@@ -103,11 +104,11 @@ def test_a_failed_round_forgets_everything(
 
     monkeypatch.setattr(writer, "_log_checked", Racing())
     with pytest.raises(ServiceError) as failed:
-        _send(pipeline, event(2, bike="B2"))
+        _send(pipeline, event(2, bike="B2", occurred_at=at.isoformat()))
     assert failed.value.status_code == 503
     assert _remembered(pipeline) == {}
     monkeypatch.undo()
-    _send(pipeline, event(3, bike="B3"))
+    _send(pipeline, event(3, bike="B3", occurred_at=at.isoformat()))
     assert len(_zone_bikes(engine, "home")) == 2  # B1 and B3: read again from the database
     with Session(engine) as session:
-        assert session.get(ZoneDaily, (NOW.astimezone(TZ).date(), "home")) is not None
+        assert session.get(ZoneDaily, (at.astimezone(TZ).date(), "home")) is not None
