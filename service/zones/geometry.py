@@ -77,9 +77,9 @@ class ZoneIndex:
         # Smallest first, so the first hit of a query is the answer.
         ordered = sorted(zones, key=lambda item: item[1].area)
         self._infos = [info for info, _ in ordered]
+        # Not shapely.prepare()d: the tree's query prepares the points it is asked about, and prepared
+        # zones took memory (and, measured, no time off a lookup).
         self._geoms = [geom for _, geom in ordered]
-        for geom in self._geoms:
-            shapely.prepare(geom)
         self._tree = shapely.STRtree(self._geoms) if ordered else None
         self.by_id = {info.id: info for info in self._infos}
 
