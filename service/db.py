@@ -2,15 +2,12 @@
 
 import fcntl
 import os
-from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated
 
-from fastapi import Depends, Path, Request
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 
 def normalize_url(url: str) -> str:
@@ -83,14 +80,6 @@ class WriterTurn:
             self._fd = None
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
 def str_enum(enum_cls: type[StrEnum]) -> SAEnum:
     """A StrEnum stored as its value in a plain VARCHAR: no native PostgreSQL ENUM types to migrate."""
     return SAEnum(
@@ -104,4 +93,3 @@ def str_enum(enum_cls: type[StrEnum]) -> SAEnum:
 
 # Integer keys as clients may send them: SQLite and PostgreSQL INTEGER columns stop at 2**31 - 1.
 MAX_INT_ID = 2_147_483_647
-IntId = Annotated[int, Path(ge=1, le=MAX_INT_ID)]

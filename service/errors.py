@@ -1,16 +1,10 @@
-"""Domain errors carry their HTTP status; one handler renders them as JSON."""
+"""Domain errors carry their HTTP status; one handler (service.error_handlers) renders them as JSON.
+No FastAPI here: the event writer process raises these too."""
 
-import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 
 
@@ -49,61 +43,6 @@ class Forbidden(ServiceError):
 
 class TooManyRequests(ServiceError):
     status_code = 429
-
-
-def service_error_response(exc: ServiceError) -> JSONResponse:
-    headers = dict(exc.headers or {})
-    if exc.status_code == 401:
-        headers["WWW-Authenticate"] = "Bearer"
-    return JSONResponse({"detail": exc.message}, status_code=exc.status_code, headers=headers)
-
-
-async def _service_error_handler(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ServiceError)
-    return service_error_response(exc)
-
-
-async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
-    """The database is down, unreachable or locked: the request changed nothing and may be retried.
-    Connections are checked again on the next request, so the service recovers without a restart."""
-    log.warning("database unavailable: %s", str(exc).splitlines()[0])
-    return JSONResponse(
-        {"detail": "the database is unavailable; nothing was changed, please retry shortly"},
-        status_code=503,
-        headers={"Retry-After": str(RETRY_AFTER_S)},
-    )
-
-
-async def _unstorable_value(_request: Request, exc: Exception) -> JSONResponse:
-    """The database refused a value the client sent (PostgreSQL: a NUL character in text, a number out of
-    range): the client's input, not a server fault. The transaction is rolled back; nothing was changed."""
-    log.info("database refused a value: %s", str(exc).splitlines()[0])
-    return JSONResponse(
-        {"detail": "a value in the request cannot be stored or compared (no NUL characters, say)"},
-        status_code=422,
-    )
-
-
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, without echoing the input back (it may be megabytes, or NaN that JSON cannot carry)."""
-    assert isinstance(exc, RequestValidationError)
-    errors = [
-        {
-            "type": e.get("type"),
-            "loc": list(e.get("loc", ())),
-            "msg": str(e.get("msg", "")).removeprefix("Value error, "),
-        }
-        for e in exc.errors()
-    ]
-    return JSONResponse({"detail": errors}, status_code=422)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ServiceError, _service_error_handler)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    for exc_type in (OperationalError, InterfaceError, PoolTimeout):
-        app.add_exception_handler(exc_type, _database_unavailable)
-    app.add_exception_handler(DataError, _unstorable_value)
 
 
 class ErrorDetail(BaseModel):

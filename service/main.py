@@ -20,7 +20,7 @@ from service.clips.synthesis import build_synthesizer
 from service.config import Settings, get_settings
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
-from service.errors import install_error_handlers
+from service.error_handlers import install_error_handlers
 from service.events.fastpath import EventFastPath
 from service.events.partitions import ensure_upcoming
 from service.events.service import EventPipeline

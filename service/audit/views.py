@@ -5,7 +5,8 @@ from fastapi import APIRouter, Query
 from service.audit import service
 from service.audit.models import AuditPublic
 from service.auth.deps import AdminKey
-from service.db import MAX_INT_ID, SessionDep
+from service.db import MAX_INT_ID
+from service.deps import SessionDep
 
 AuditedEntity = Literal["slogan", "campaign", "zone", "fleet", "key"]
 

@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from service.audit.service import set_actor
 from service.auth.models import ApiKey, Role
 from service.auth.service import find_key, hash_key, load_key
-from service.db import SessionDep
+from service.deps import SessionDep
 from service.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description="An ebike-voice API key")

@@ -3,7 +3,7 @@ from fastapi import APIRouter
 from service.auth import service
 from service.auth.deps import AdminKey
 from service.auth.models import KeyCreate, KeyCreated, KeyPublic
-from service.db import IntId, SessionDep
+from service.deps import IntId, SessionDep
 
 router = APIRouter()
 

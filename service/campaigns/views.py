@@ -3,7 +3,7 @@ from fastapi import APIRouter, Request
 from service.auth.deps import AdminKey
 from service.campaigns import service
 from service.campaigns.models import CampaignCreate, CampaignPublic
-from service.db import IntId, SessionDep
+from service.deps import IntId, SessionDep
 
 router = APIRouter()
 

@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.auth.models import ApiKey, Role
 from service.auth.service import hash_key, load_key
-from service.errors import ServiceError, service_error_response
+from service.error_handlers import service_error_response
+from service.errors import ServiceError
 from service.events.models import EventIn, EventResult
 from service.observability.logs import request_id
 from service.observability.metrics import DECISIONS, EVENT_FAST_PATH

@@ -1,5 +1,6 @@
 """Lock and unlock events: decide on the snapshot, log durably, answer."""
 
+import json
 import logging
 import random
 from dataclasses import dataclass
@@ -8,7 +9,6 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Connection, Engine
@@ -213,7 +213,7 @@ async def answer_batch(
             parsed.append(EventIn.model_validate(item))
         except ValidationError as exc:
             event_id = item.get("event_id") if isinstance(item, dict) else None
-            parsed.append(_error(event_id, 422, jsonable_encoder(exc.errors(include_url=False))))
+            parsed.append(_error(event_id, 422, json.loads(exc.json(include_url=False))))
     valid = [(event_in, api_key) for event_in in parsed if isinstance(event_in, EventIn)]
     outcomes = iter(await pipeline.call_async(valid) if valid else [])
     answers: list[EventResult | EventError] = []

@@ -1,7 +1,7 @@
 from fastapi import APIRouter, Request
 
 from service.auth.deps import CachedOperatorKey, OperatorKey
-from service.db import SessionDep
+from service.deps import SessionDep
 from service.errors import ServiceError
 from service.events import service
 from service.events.models import EventBatchIn, EventBatchResult, EventIn, EventResult, PlayedIn, PlayedResult

@@ -5,7 +5,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.auth.deps import AdminKey, CurrentKey
 from service.auth.models import Role
-from service.db import MAX_INT_ID, SessionDep
+from service.db import MAX_INT_ID
+from service.deps import SessionDep
 from service.errors import Forbidden
 from service.fleets import service
 from service.fleets.models import BikeImportResult, BikePublic, Fleet, FleetCreate, FleetPublic

@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
 from service.auth.deps import AdminKey, PoliceKey
-from service.db import SessionDep
+from service.deps import SessionDep
 from service.lexicon import service
 from service.lexicon.models import Lexicon
 

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Request
 
 from service.auth.deps import PoliceKey
 from service.clips.models import clip_url
-from service.db import SessionDep
+from service.deps import SessionDep
 from service.errors import Invalid, ServiceError
 from service.lexicon.service import load_lexicon
 from service.preview.models import PreviewIn, PreviewPublic

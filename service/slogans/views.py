@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Request
 
 from service.auth.deps import AdminKey, PoliceKey
 from service.auth.models import Role
-from service.db import IntId, SessionDep
+from service.deps import IntId, SessionDep
 from service.slogans import service
 from service.slogans.models import Slogan, SloganCreate, SloganPublic, SloganUpdate
 

@@ -6,7 +6,8 @@ from fastapi.responses import Response
 
 from service.auth.deps import AdminKey, PoliceKey
 from service.auth.models import Role
-from service.db import MAX_INT_ID, SessionDep
+from service.db import MAX_INT_ID
+from service.deps import SessionDep
 from service.errors import Forbidden, Invalid
 from service.stats import service
 from service.stats.csv import csv_response

@@ -3,7 +3,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 
 from service.auth.deps import AdminKey, CurrentKey
-from service.db import SessionDep
+from service.deps import SessionDep
 from service.zones import service
 from service.zones.models import GbfsImportOptions, ZoneImportResult, ZonePublic
 
