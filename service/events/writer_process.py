@@ -16,10 +16,11 @@ child starts (a second or two). The child ends when its worker stops, or dies (t
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import pickle
 import random
 import signal
+import socket
+import subprocess
 import threading
 import time
 from concurrent.futures import Future
@@ -30,15 +31,22 @@ from typing import Any
 from service.auth.models import ApiKey, Role
 from service.clips.models import LockEvent
 from service.config import Settings
+from service.db import make_engine
 from service.events.batching import ShuttingDown, Waiter, wake
 from service.events.models import EventIn
 from service.events.service import Outcome, Rounds
 from service.events.snapshot import SnapshotHolder
 from service.events.writer import LogUnavailable
+from service.interpreter import python_command, python_env
+from service.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
 STARTUP_S = 60.0
+# The child is a fresh interpreter that imports only what the rounds need (no FastAPI, no web routes, no
+# speech engines): started with subprocess rather than multiprocessing, which would also start its resource
+# tracker process and import the parent's main module (the whole `ebike-voice` command) in the child.
+_CHILD = "import sys; from service.events.writer_process import main; main(int(sys.argv[1]))"
 _READY = b"ready"
 _STOP = b"stop"
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
@@ -56,13 +64,12 @@ class WriterProcess:
     def __init__(self, settings: Settings, snapshots: SnapshotHolder) -> None:
         self._settings = settings
         self._snapshots = snapshots  # the worker's own: what it invalidates, the child's holder does too
-        self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()  # the pipe in use, the numbering and the waiting
         self._send_lock = threading.Lock()  # one message at a time down the pipe
         self._waiting: dict[int, Waiter[Outcome]] = {}
         self._next = 0
         self._closed = False
-        self._process: Any = None
+        self._process: subprocess.Popen[bytes] | None = None
         self._pipe: Connection | None = None
         try:
             self._start()
@@ -169,20 +176,26 @@ class WriterProcess:
                 time.sleep(1)
 
     def _start(self) -> None:
-        pipe, child_end = self._context.Pipe()
-        process = self._context.Process(
-            target=serve_rounds, args=(child_end, self._settings), name="event-writer", daemon=True
-        )
-        process.start()
-        child_end.close()
+        ours, theirs = socket.socketpair()
         try:
+            process = subprocess.Popen(
+                python_command(_CHILD, str(theirs.fileno())),
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=python_env(),
+            )
+        finally:
+            theirs.close()
+        pipe = Connection(ours.detach())
+        try:
+            pipe.send_bytes(pickle.dumps(self._settings, protocol=_PROTOCOL))
             ready = pipe.poll(STARTUP_S) and pipe.recv_bytes() == _READY
         except (OSError, EOFError):
             ready = False
         if not ready:
             pipe.close()
             process.kill()
-            process.join()
+            process.wait()
             raise RuntimeError("the event writer process did not start")
         with self._lock:
             self._process, self._pipe = process, pipe
@@ -190,10 +203,11 @@ class WriterProcess:
     def _stop_process(self) -> None:
         process, self._process = self._process, None
         if process is not None:
-            process.join(10)
-            if process.is_alive():
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                process.join()
+                process.wait()
 
 
 def _pack(event_in: EventIn, api_key: ApiKey) -> _Packed:
@@ -204,11 +218,18 @@ def _pack(event_in: EventIn, api_key: ApiKey) -> _Packed:
     return event, (api_key.id, tuple(api_key.fleet_ids))
 
 
-def serve_rounds(pipe: Connection, settings: Settings) -> None:
-    """The child: run each round that comes down the pipe, send back its outcomes, until the pipe closes."""
-    from service.db import make_engine
-    from service.observability.logs import configure_logging
+def main(fd: int) -> None:
+    """The child process: its end of the socket pair is `fd`; the settings come first down it."""
+    pipe = Connection(fd)
+    try:
+        settings: Settings = pickle.loads(pipe.recv_bytes())
+    except EOFError:
+        return  # the worker is gone already
+    serve_rounds(pipe, settings)
 
+
+def serve_rounds(pipe: Connection, settings: Settings) -> None:
+    """Run each round that comes down the pipe, send back its outcomes, until the pipe closes."""
     # Ctrl-C reaches the whole process group: the worker ends this process (the pipe) when it stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):  # what ps and top call it (Linux)

@@ -4,6 +4,7 @@ changes seen by the child at once."""
 
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from service.config import Settings
 from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.models import EventIn, EventResult, LockEventLog
 from service.events.writer_process import WriterProcess
+from service.interpreter import python_command, python_env
 from tests.events.test_events import LAT, LON, event, world  # noqa: F401  (world: a fixture)
 from tests.helpers import collection, feature, square
 
@@ -90,3 +92,14 @@ def test_the_workers_changes_reach_the_writer_at_once(
     assert client.post("/v1/zones/import", json=zones, headers=admin).status_code == 200
     (after,) = _send(writer, event(2, bike="B1", **far))
     assert after.zone_id == "far"
+
+
+def test_the_writer_process_loads_none_of_the_web_app() -> None:
+    """What the child imports (it starts with `import service.events.writer_process`) holds none of the
+    web app (FastAPI, uvicorn), the speech engines or Alembic: each would cost every worker's writer MBs."""
+    code = "import sys, service.events.writer_process; print(' '.join(sys.modules))"
+    done = subprocess.run(python_command(code), env=python_env(), capture_output=True, text=True, check=True)
+    loaded = {name.split(".")[0] for name in done.stdout.split()}
+    assert {"sqlalchemy", "shapely", "service"} <= loaded  # what the rounds need
+    web_and_speech = {"fastapi", "starlette", "uvicorn", "alembic", "edge_tts", "aiohttp", "cn2an", "pydub"}
+    assert not loaded & web_and_speech
