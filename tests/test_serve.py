@@ -52,6 +52,29 @@ def test_serve_creates_the_database_and_answers(tmp_path: Path, database_url: st
         process.wait(timeout=10)
 
 
+def test_serve_stops_when_the_schema_cannot_be_upgraded(tmp_path: Path) -> None:
+    """The upgrade runs in a process of its own before serving (service/cli.py): when it fails, serve
+    stops with its error instead of serving an old schema."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    env = {
+        **os.environ,
+        "EBIKE_VOICE_DATA_DIR": str(tmp_path / "data"),
+        "EBIKE_VOICE_DATABASE_URL": f"sqlite:///{blocker / 'ebike-voice.db'}",
+        "EBIKE_VOICE_TTS_ENGINES": "espeak",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "serve", "--port", str(_free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "unable to open database file" in done.stderr
+    assert "Uvicorn running" not in done.stderr
+
+
 def _pipelined_requests_answered_in_order(port: int) -> None:
     """Requests sent back to back on one connection, the last asking to close it: each answered whole, in
     order (the server sends each answer in one write: service/serving.py), and the connection closed."""

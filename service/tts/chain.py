@@ -5,7 +5,6 @@ import logging
 from service.config import Settings
 from service.tts.base import SpeechAudio, TTSEngine, TTSError
 from service.tts.breaker import CircuitBreaker
-from service.tts.edge import EdgeEngine
 from service.tts.espeak import EspeakEngine
 
 logger = logging.getLogger(__name__)
@@ -15,6 +14,9 @@ def build_engines(settings: Settings) -> list[TTSEngine]:
     engines: list[TTSEngine] = []
     for name in settings.tts_engines:
         if name == "edge":
+            # Imported only where configured: edge-tts brings aiohttp (~9 MB in each worker).
+            from service.tts.edge import EdgeEngine
+
             engines.append(
                 EdgeEngine(
                     voice_zh=settings.edge_voice_zh,

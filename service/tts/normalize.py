@@ -3,8 +3,6 @@
 import re
 from collections.abc import Mapping
 
-import cn2an
-
 # Latin words as they should be spoken in Chinese, keyed by lower-case spelling (matched case-insensitively
 # as whole words). eSpeak's cmn voice spells upper-case Latin words letter by letter in English ("APP" →
 # "A P P", the way Chinese speakers say it), but reads lower- or mixed-case ones as English words ("app"
@@ -40,7 +38,7 @@ def normalize_text(text: str, language: str, lexicon: Mapping[str, str] = DEFAUL
         return text
     text = text.translate(_FULL_WIDTH_ALNUM)
     text = _LATIN_WORD.sub(lambda m: lexicon.get(m[0].lower(), m[0]), text)
-    text = _PERCENT.sub(lambda m: "百分之" + cn2an.an2cn(m[1], "low"), text)
+    text = _PERCENT.sub(lambda m: "百分之" + _an2cn(m[1]), text)
     text = _NUMBER.sub(_speak_number, text)
     return text.translate(_HALF_TO_FULL_PUNCTUATION)
 
@@ -49,7 +47,7 @@ def _speak_number(match: re.Match[str]) -> str:
     number = match[0]
     following = match.string[match.end() : match.end() + 1]
     if "." in number:
-        return cn2an.an2cn(number, "low")
+        return _an2cn(number)
     as_digits = (
         number in _EMERGENCY_NUMBERS
         or (len(number) == 4 and following == "年")
@@ -59,4 +57,12 @@ def _speak_number(match: re.Match[str]) -> str:
     )
     if as_digits:
         return "".join(_DIGITS[int(digit)] for digit in number)
+    return _an2cn(number)
+
+
+def _an2cn(number: str) -> str:
+    """A number in Chinese numerals. cn2an (4 MB in memory) is imported at the first one, so a server
+    that only answers lock events never loads it."""
+    import cn2an
+
     return cn2an.an2cn(number, "low")
