@@ -296,10 +296,12 @@ def memory(work: Path) -> None:
                     "lat": 40.002, "lon": 80.012, "occurred_at": at}  # fmt: skip
             answer = httpx.post(f"{base}/v1/events", json=body, headers={"Authorization": f"Bearer {key}"})
             assert answer.status_code == 200 and answer.json()["zone_id"] == "m-1", answer.text
-            rss, pss = _rss_mb(process.pid), _pss_mb(process.pid)
+            processes = _memory_mb(process.pid)
+        pss = sum(p for _, _, p in processes)
+        rss = " + ".join(f"{r:.0f} ({name})" for name, r, _ in processes)
         print(
-            f"memory, EBIKE_VOICE_EVENT_WRITER={writer}: the server's processes with 10,000 zones and 100,000"
-            f" bikes: RSS {rss:.0f} MB (target 200 MB), PSS {pss:.0f} MB"
+            f"memory, EBIKE_VOICE_EVENT_WRITER={writer}, 10,000 zones and 100,000 bikes: PSS {pss:.0f} MB"
+            f" (target 200 MB); RSS {rss} = {sum(r for _, r, _ in processes):.0f} MB"
         )
 
 
@@ -330,20 +332,21 @@ def _cpu_seconds(pid: int) -> dict[str, float]:
 
 def _rss_mb(pid: int) -> float:
     """RSS of the server's processes, in MB."""
-    return _sum_kb(pid, "status", "VmRSS") / 1024
+    return sum(rss for _, rss, _ in _memory_mb(pid))
 
 
-def _pss_mb(pid: int) -> float:
-    """PSS of the same processes: pages they share (the libraries) counted once, not once per process."""
-    return _sum_kb(pid, "smaps_rollup", "Pss") / 1024
-
-
-def _sum_kb(pid: int, source: str, field: str) -> int:
-    total = 0
+def _memory_mb(pid: int) -> list[tuple[str, float, float]]:
+    """(name, RSS, PSS) of each of the server's processes. RSS counts every page a process maps, the
+    libraries' pages the processes share too (one copy in memory, counted in each); PSS splits each shared
+    page among the processes that map it, so the processes' PSS adds up to the memory they hold."""
+    found = []
     for current in _server_processes(pid):
-        text = Path(f"/proc/{current}/{source}").read_text()
-        total += int(re.search(rf"{field}:\s+(\d+)", text).group(1))  # type: ignore[union-attr]
-    return total
+        name = Path(f"/proc/{current}/comm").read_text().strip()
+        rss = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{current}/status").read_text())
+        pss = re.search(r"Pss:\s+(\d+)", Path(f"/proc/{current}/smaps_rollup").read_text())
+        assert rss and pss
+        found.append((name if name == "event-writer" else "worker", int(rss[1]) / 1024, int(pss[1]) / 1024))
+    return found
 
 
 def main() -> None:
