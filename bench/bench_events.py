@@ -260,7 +260,8 @@ def postgres_database():  # type: ignore[no-untyped-def]
 
 
 def memory(work: Path) -> None:
-    """RSS of a serving worker with 100,000 bikes and 10,000 zones in the database and in its snapshot."""
+    """The memory of a server with 100,000 bikes and 10,000 zones in the database and in its snapshots,
+    after an event and a manifest."""
     from service.migrate import upgrade
 
     data_dir = work / "memory"
@@ -294,8 +295,14 @@ def memory(work: Path) -> None:
             at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             body = {"event_id": f"mem-{writer}", "bike_id": "M1", "fleet_id": "beiting", "event": "unlock",
                     "lat": 40.002, "lon": 80.012, "occurred_at": at}  # fmt: skip
-            answer = httpx.post(f"{base}/v1/events", json=body, headers={"Authorization": f"Bearer {key}"})
+            auth = {"Authorization": f"Bearer {key}"}
+            answer = httpx.post(f"{base}/v1/events", json=body, headers=auth)
             assert answer.status_code == 200 and answer.json()["zone_id"] == "m-1", answer.text
+            # A lock's prefetch: with the writer process, the worker then holds a snapshot of its own too.
+            manifest = httpx.get(
+                f"{base}/v1/fleets/beiting/manifest", params={"zone_id": "m-1"}, headers=auth
+            )
+            assert manifest.status_code == 200, manifest.text
             processes = _memory_mb(process.pid)
         pss = sum(p for _, _, p in processes)
         rss = " + ".join(f"{r:.0f} ({name})" for name, r, _ in processes)
