@@ -23,7 +23,7 @@ def _serve(args: argparse.Namespace) -> None:
     from service.serving import CorkedHttpToolsProtocol
 
     # The schema upgrade in a process of its own: with one worker this process is the server, and Alembic
-    # and the migration scripts would stay in its memory (~10 MB) for good.
+    # and the migration scripts would stay in its memory (~9 MB) for good.
     migrated = subprocess.run(python_command(_MIGRATE), env=python_env(), check=False)
     if migrated.returncode:
         sys.exit(migrated.returncode)

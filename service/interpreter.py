@@ -2,6 +2,7 @@
 upgrade before serving. Each imports only what its work needs, and what it imports is gone when it ends."""
 
 import os
+import site
 import sys
 from pathlib import Path
 
@@ -17,6 +18,9 @@ def python_command(code: str, *args: str) -> list[str]:
 
 
 def python_env() -> dict[str, str]:
-    """This process's environment (the settings come from it), with the source tree on the path."""
-    path = os.pathsep.join(filter(None, [SOURCE_ROOT, os.environ.get("PYTHONPATH")]))
-    return {**os.environ, "PYTHONPATH": path}
+    """This process's environment (the settings come from it), with the source tree on the path unless it
+    is installed in site-packages (ahead of the standard library, that would let any package shadow it)."""
+    env = dict(os.environ)
+    if SOURCE_ROOT not in site.getsitepackages():
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [SOURCE_ROOT, os.environ.get("PYTHONPATH")]))
+    return env
