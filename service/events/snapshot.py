@@ -45,7 +45,7 @@ def decision_settings(settings: Settings) -> DecisionSettings:
 
 
 # What the snapshot reads of each zone: its columns, not Zone objects, read a few hundred at a time (10,000
-# zones as ORM objects took 33 MB, which the process kept after they were freed; as rows, 11 MB in all).
+# zones as ORM objects took 33 MB, which the process kept after they were freed; as rows, ~12 MB in all).
 ZONE_COLUMNS = (Zone.id, Zone.name, Zone.kind, Zone.region, Zone.languages, Zone.volume, Zone.quiet_hours,
                 Zone.geometry, Zone.radius_m)  # fmt: skip
 ZONES_PER_FETCH = 500

@@ -1,5 +1,6 @@
 """POST /v1/events/batch and proof of play."""
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,24 @@ def test_batch_answers_each_item_and_a_bad_one_sinks_nothing(
     assert results[0]["slogan_id"] is not None and results[1]["clip"]["url"].startswith("/v1/audio/")
     assert results[5] == results[6]
     assert _zone(client, admin)["plays"] == 3  # e1, e2, e5
+
+
+@pytest.mark.usefixtures("world")
+def test_a_batch_item_with_non_finite_numbers_is_its_own_422(
+    client: TestClient, operator: dict[str, str]
+) -> None:
+    """JSON as Python reads it may carry NaN and Infinity: the item's error must still be valid JSON."""
+    good = json.dumps(event(1))
+    raw = f'{{"events": [{good}, {{"event_id": "e2", "lat": NaN, "lon": Infinity}}]}}'
+    response = client.post(
+        "/v1/events/batch", content=raw, headers={**operator, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    first, second = json.loads(
+        response.text, parse_constant=lambda name: pytest.fail(f"{name} in the answer")
+    )["results"]
+    assert first["event_id"] == "e1" and first["zone_id"] == "home"
+    assert second["event_id"] == "e2" and second["error"]["status"] == 422
 
 
 @pytest.mark.usefixtures("world")
