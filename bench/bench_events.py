@@ -326,12 +326,17 @@ def _server_processes(pid: int) -> list[int]:
     return found
 
 
+def _role(pid: int) -> str:
+    """ "writer" for a writer process (it names itself event-writer), "worker" for uvicorn's processes."""
+    return "writer" if Path(f"/proc/{pid}/comm").read_text().strip() == "event-writer" else "worker"
+
+
 def _cpu_seconds(pid: int) -> dict[str, float]:
     """CPU time (user + system) of the server's processes so far, summed as "worker" (uvicorn's processes)
     and "writer" (the writer processes)."""
     totals: dict[str, float] = {}
     for current in _server_processes(pid):
-        name = "writer" if Path(f"/proc/{current}/comm").read_text().strip() == "event-writer" else "worker"
+        name = _role(current)
         fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
         totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return totals
@@ -348,11 +353,10 @@ def _memory_mb(pid: int) -> list[tuple[str, float, float]]:
     page among the processes that map it, so the processes' PSS adds up to the memory they hold."""
     found = []
     for current in _server_processes(pid):
-        name = Path(f"/proc/{current}/comm").read_text().strip()
         rss = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{current}/status").read_text())
         pss = re.search(r"Pss:\s+(\d+)", Path(f"/proc/{current}/smaps_rollup").read_text())
         assert rss and pss
-        found.append((name if name == "event-writer" else "worker", int(rss[1]) / 1024, int(pss[1]) / 1024))
+        found.append((_role(current), int(rss[1]) / 1024, int(pss[1]) / 1024))
     return found
 
 
