@@ -286,8 +286,17 @@ class CommittedRows:
             self._version = version
         self._staged.clear()
 
-    def get(self, table: str, key: Any) -> Any:
-        return self._rows.get((table, key))
+    def held(self, table: str, keys: Iterable[Any]) -> tuple[dict[Any, Any], list[Any]]:
+        """The rows held for `keys`, and the keys left to read."""
+        found: dict[Any, Any] = {}
+        missing: list[Any] = []
+        for key in keys:
+            row = self._rows.get((table, key))
+            if row is None:
+                missing.append(key)
+            else:
+                found[key] = row
+        return found, missing
 
     def stage(self, table: str, key: Any, value: Any) -> None:
         self._staged[table, key] = value

@@ -218,10 +218,7 @@ def read_bikes(
     it holds are not read again; the ones read are staged in it."""
     bikes: dict[tuple[str, str], BikeRow] = {}
     if cache is not None:
-        for key in keys:
-            if (bike := cache.get("bike", key)) is not None:
-                bikes[key] = bike
-        keys = [key for key in keys if key not in bikes]
+        bikes, keys = cache.held("bike", keys)
     columns = ("last_slogan_id", "last_seen_at", "plays_day", "plays_today")
     postgresql = conn.dialect.name == "postgresql"
     found = select_keys(conn, "bike", ("fleet_id", "bike_id"), columns, keys, for_update=postgresql)

@@ -202,11 +202,9 @@ def _merge_bitmaps(
         rollup.create.run(conn, [{**row, **empty} for row in rows])
     table = rollup.table.name
     stored: dict[tuple[Any, ...], tuple[BitMap, ...]] = {}
+    missing = keys
     if cache is not None:
-        for key in keys:
-            if (bitmaps := cache.get(table, key)) is not None:
-                stored[key] = bitmaps
-    missing = [key for key in keys if key not in stored]
+        stored, missing = cache.held(table, keys)
     if missing:
         convert = driver_values(conn.dialect)
         as_stored = {tuple(convert(part) for part in key): key for key in missing}
