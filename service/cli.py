@@ -1,14 +1,20 @@
 """The `ebike-voice` command."""
 
 import argparse
-import logging
+import os
 import sys
-import warnings
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from service.audit.service import install_audit
 from service.auth.models import Role
 from service.config import get_settings
 from service.observability.logs import configure_logging
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 # `ebike-voice migrate`, in a fresh interpreter.
 _MIGRATE = "from service.cli import main; main(['migrate'])"
@@ -20,6 +26,7 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from service.interpreter import python_command, python_env
+    from service.observability.multiprocess import shared_metrics
     from service.serving import CorkedHttpToolsProtocol
 
     # The schema upgrade in a process of its own: with one worker this process is the server, and Alembic
@@ -27,40 +34,60 @@ def _serve(args: argparse.Namespace) -> None:
     migrated = subprocess.run(python_command(_MIGRATE), env=python_env(), check=False)
     if migrated.returncode:
         sys.exit(migrated.returncode)
-    if args.no_access_log:  # our middleware writes the access log: quiet it for load tests
-        logging.getLogger("ebike_voice.access").setLevel(logging.WARNING)
-    uvicorn.run(
-        "service.main:serve_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_config=None,
-        access_log=False,
-        http=CorkedHttpToolsProtocol,
-    )
+    if args.no_access_log:  # our middleware writes the access log: quiet it, in every worker, for load tests
+        os.environ["EBIKE_VOICE_ACCESS_LOG"] = "false"
+        get_settings.cache_clear()
+    with shared_metrics(get_settings().data_dir):  # before anything here imports prometheus_client
+        uvicorn.run(
+            "service.main:serve_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=None,
+            access_log=False,
+            http=CorkedHttpToolsProtocol,
+        )
 
 
-def _migrate(_args: argparse.Namespace) -> None:
+def _database() -> "Engine":
+    """The database, created or upgraded to the latest schema first (as `serve` does): every command
+    that reads or writes it starts here, so none meets a missing table on a fresh data dir."""
+    from alembic.util import CommandError
+
+    from service.db import make_engine
     from service.migrate import upgrade
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.effective_database_url)
+    url = settings.effective_database_url
+    engine = make_engine(url)
+    try:
+        upgrade(url, engine)
+    except CommandError as exc:  # e.g. a schema newer than this version knows
+        engine.dispose()
+        sys.exit(f"error: the database schema cannot be upgraded: {exc}")
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _migrate(_args: argparse.Namespace) -> None:
+    _database().dispose()
     print("database is at the latest schema")
 
 
 def _retention(_args: argparse.Namespace) -> None:
     from sqlmodel import Session
 
-    from service.db import make_engine
     from service.events.service import drop_old_events
     from service.timeutil import utcnow
 
     settings = get_settings()
     if settings.event_retention_months < 1:
         sys.exit("EBIKE_VOICE_EVENT_RETENTION_MONTHS is not set: the event log is kept whole")
-    engine = make_engine(settings.effective_database_url)
+    engine = _database()
     try:
         with Session(engine) as session:
             dropped = drop_old_events(session=session, months=settings.event_retention_months, now=utcnow())
@@ -78,11 +105,9 @@ def _keys_create(args: argparse.Namespace) -> None:
     from sqlmodel import Session
 
     from service.auth.service import create_key
-    from service.db import make_engine
     from service.errors import ServiceError
 
-    settings = get_settings()
-    engine = make_engine(settings.effective_database_url)
+    engine = _database()
     try:
         with Session(engine) as session:
             api_key, plain = create_key(
@@ -102,25 +127,23 @@ def _keys_create(args: argparse.Namespace) -> None:
 
 def _demo(args: argparse.Namespace) -> None:
     from service.clips.synthesis import build_synthesizer
-    from service.db import make_engine
+    from service.demo.progress import terminal_progress
     from service.demo.service import load_demo
-    from service.migrate import upgrade
 
     settings = get_settings()
+    engine = _database()
     settings.clips_dir.mkdir(parents=True, exist_ok=True)
-    url = settings.effective_database_url
-    upgrade(url)
-    engine = make_engine(url)
     synthesizer = build_synthesizer(settings, engine)
     try:
-        keys = load_demo(db=engine, synthesizer=synthesizer)
+        with terminal_progress() as progress:
+            keys = load_demo(db=engine, synthesizer=synthesizer, progress=progress)
     finally:
         synthesizer.shutdown()
         engine.dispose()
     base = f"http://{args.host}:{args.port}"
     print(
         f"""
-Demo loaded into {url}
+Demo loaded into {_shown(settings.effective_database_url)}
   admin key:    {keys.admin}
   police key:   {keys.police}   (宁边路派出所)
   operator key: {keys.operator}   (fleets beiting, tingzhou)
@@ -133,21 +156,20 @@ Try:  curl -H 'Authorization: Bearer {keys.admin}' {base}/v1/stats/coverage
 def _simulate(args: argparse.Namespace) -> None:
     from sqlmodel import Session
 
-    from service.db import make_engine
+    from service.demo.progress import terminal_progress
     from service.demo.simulate import simulate
     from service.errors import ServiceError
 
-    settings = get_settings()
-    engine = make_engine(settings.effective_database_url)
+    engine = _database()
     try:
-        with Session(engine) as session:
+        with Session(engine) as session, terminal_progress() as progress:
             report = simulate(
                 session=session,
                 days=args.days,
                 bikes=args.bikes,
                 zones=args.zones,
                 seed=args.seed,
-                progress=lambda n: print(f"  {n} events", flush=True),
+                progress=progress,
             )
     except ServiceError as exc:
         sys.exit(f"error: {exc.message}")
@@ -225,13 +247,9 @@ def _synth(args: argparse.Namespace) -> None:
 
 def _resynthesize(args: argparse.Namespace) -> None:
     from service.clips.synthesis import build_synthesizer
-    from service.db import make_engine
-    from service.migrate import upgrade
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.effective_database_url)
-    db = make_engine(settings.effective_database_url)
+    db = _database()
     synthesizer = build_synthesizer(settings, db)
     [engine] = _engines(args.engine or settings.tts_engines[0])
     try:
@@ -308,11 +326,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _shown(url: str) -> str:
+    """A database URL fit to print: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def main(argv: list[str] | None = None) -> None:
-    settings = get_settings()
-    configure_logging(json_logs=settings.log_format == "json", level=settings.log_level)
-    # pydub looks for ffmpeg on PATH when imported; service.audio.ffmpeg points it at the wheel's binary.
-    warnings.filterwarnings("ignore", "Couldn't find ff", RuntimeWarning)
+    configure_logging(get_settings())
     args = build_parser().parse_args(argv)
     install_audit()
-    args.func(args)
+    try:
+        args.func(args)
+    except SQLAlchemyError as exc:  # the database is unreachable, or refuses: one line, not a traceback
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        sys.exit(
+            f"error: the database {_shown(get_settings().effective_database_url)} cannot be used: {reason} "
+            "(check EBIKE_VOICE_DATABASE_URL)"
+        )

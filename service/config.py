@@ -41,8 +41,11 @@ class Settings(BaseSettings):
     unlock_opening: str = "开锁成功！"
     lock_opening: str = "还车成功！"
 
-    log_format: Literal["json", "text"] = "json"
+    # "auto": human-readable text on a terminal, JSON lines otherwise (service/observability/logs.py).
+    log_format: Literal["auto", "json", "text"] = "auto"
     log_level: str = "INFO"
+    # A line per request (`serve --no-access-log` turns it off in every worker, for load tests).
+    access_log: bool = True
 
     # Lock events per operator key per second (each worker process), and the burst allowed above it: a
     # national operator's backend reports millions of bikes through one key (5 million bikes unlocking and

@@ -26,6 +26,7 @@ from service.events.partitions import ensure_upcoming
 from service.events.service import EventPipeline
 from service.events.snapshot import SnapshotHolder
 from service.events.writer_process import WriterProcess
+from service.observability.logs import configure_logging
 from service.observability.middleware import RequestContext
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ class App(FastAPI):
 
 
 def serve_app() -> FastAPI:
-    """The app as `ebike-voice serve` runs it, in each worker process."""
+    """The app as `ebike-voice serve` runs it, in each worker process (its logs set up as the command's)."""
+    configure_logging(get_settings())
     return create_app(serving=True)
 
 

@@ -1,16 +1,20 @@
 """Creates or upgrades the database schema through Alembic."""
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from service.db import make_engine
 from service.events.partitions import is_partition
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Held while migrating on PostgreSQL, so nodes starting together upgrade one after the other.
@@ -44,9 +48,15 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            before = MigrationContext.configure(connection).get_current_revision()
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+            after = MigrationContext.configure(connection).get_current_revision()
     finally:
         if own:
             engine.dispose()
+    if before is None:
+        log.info("created the database schema (revision %s)", after)
+    elif before != after:
+        log.info("upgraded the database schema from revision %s to %s", before, after)

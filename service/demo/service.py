@@ -14,6 +14,7 @@ from service.campaigns.models import Campaign, CampaignCreate, Priority
 from service.campaigns.service import create_campaign
 from service.clips.models import LockEvent
 from service.clips.synthesis import Synthesizer
+from service.demo.progress import Quiet, Steps
 from service.demo.simulate import simulate
 from service.demo.zones import demo_zones
 from service.events.models import LockEventLog
@@ -53,10 +54,14 @@ def load_demo(
     slogans_dir: Path = SLOGANS_DIR,
     seed: int = 7,
     ride_days: int = 7,
+    progress: Steps | None = None,
 ) -> DemoKeys:
     """Idempotent: a second run updates zones, keeps what exists, and prints fresh keys."""
+    progress = progress or Quiet()
     with Session(db) as session:
+        progress.step("zones, fleets and bikes", 1 + len(FLEETS))
         import_zones(session=session, payload=demo_zones())
+        progress.advance()
         for fleet_id, name, operator, bikes in FLEETS:
             if session.get(Fleet, fleet_id) is None:
                 create_fleet(session=session, fleet_in=FleetCreate(id=fleet_id, name=name, operator=operator))
@@ -64,9 +69,11 @@ def load_demo(
                 bike_id = f"{fleet_id.upper()[:2]}{n:05d}"
                 if session.get(Bike, (fleet_id, bike_id)) is None:
                     session.add(Bike(fleet_id=fleet_id, bike_id=bike_id))
+            progress.advance()
         session.commit()
 
         issuer, starters = load_starter_slogans(slogans_dir / "starter.yaml")
+        progress.step("slogans and their clips", len(starters))
         police = ApiKey(name="demo", role=Role.police, issuer=issuer, key_hash="")
         slogan_ids: dict[str, list[int]] = {}
         for slogan_in in starters:
@@ -80,9 +87,10 @@ def load_demo(
             assert slogan.id is not None
             slogan_ids.setdefault(slogan.language, []).append(slogan.id)
             synthesizer.synthesize_slogan(slogan.id)
+            progress.advance()
         _campaigns(session, slogan_ids)
         if not session.exec(select(func.count()).select_from(LockEventLog)).one():
-            _simulate_rides(session, seed, ride_days)
+            _simulate_rides(session, seed, ride_days, progress)
         keys = DemoKeys(
             admin=create_key(session=session, role=Role.admin, name="demo admin")[1],
             police=create_key(session=session, role=Role.police, name="demo police", issuer=issuer)[1],
@@ -118,8 +126,15 @@ def _campaigns(session: Session, slogan_ids: dict[str, list[int]]) -> None:
             create_campaign(session=session, campaign_in=plan)
 
 
-def _simulate_rides(session: Session, seed: int, days: int) -> None:
+def _simulate_rides(session: Session, seed: int, days: int, progress: Steps) -> None:
     """Days of rides through the real write path, so coverage has something to show; the zones left
     out of the simulation stay silent on purpose."""
     total = len(session.exec(select(Zone.id)).all())
-    simulate(session=session, days=days, bikes=DEMO_BIKES, zones=total - SILENT_ZONES, seed=seed)
+    simulate(
+        session=session,
+        days=days,
+        bikes=DEMO_BIKES,
+        zones=total - SILENT_ZONES,
+        seed=seed,
+        progress=progress,
+    )

@@ -3,7 +3,6 @@ Every event goes through the same write path as an operator's POST /v1/events.""
 
 import math
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from sqlmodel import Session, select
 from service.auth.models import ApiKey, Role
 from service.clips.models import LockEvent
 from service.config import get_settings
+from service.demo.progress import Quiet, Steps
 from service.errors import Invalid
 from service.events.models import EventIn
 from service.events.service import record_event
@@ -54,6 +54,7 @@ HOUR_WEIGHT = [
     0.3,
 ]
 TRIPS_PER_BIKE_DAY = 1.2
+PROGRESS_EVERY = 100  # events
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def simulate(
     zones: int,
     seed: int = 1,
     until: datetime | None = None,
-    progress: Callable[[int], None] = lambda _n: None,
+    progress: Steps | None = None,
 ) -> SimulationReport:
     if days < 1 or bikes < 1 or zones < 1:
         raise Invalid("days, bikes and zones must be at least 1")
@@ -147,6 +148,8 @@ def simulate(
                     rides.append((start, bike, here, there, minutes))
                     here = there
     rides.sort(key=lambda ride: ride[0])
+    progress = progress or Quiet()
+    progress.step(f"{days} days of rides", len(rides) * 2)  # an unlock and a lock each
 
     count = 0
     visited: set[str] = set()
@@ -170,6 +173,7 @@ def simulate(
             )
             visited.add(place.zone.id)
             count += 1
-            if count % 10_000 == 0:
-                progress(count)
+            if count % PROGRESS_EVERY == 0:
+                progress.advance(PROGRESS_EVERY)
+    progress.advance(count % PROGRESS_EVERY)
     return SimulationReport(count, len(fleet_bikes), len(places), len(visited), since, until)

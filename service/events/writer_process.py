@@ -234,7 +234,7 @@ def serve_rounds(pipe: Connection, settings: Settings) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):  # what ps and top call it (Linux)
         Path("/proc/self/comm").write_text("event-writer")
-    configure_logging(json_logs=settings.log_format == "json", level=settings.log_level)
+    configure_logging(settings)
     engine = make_engine(settings.effective_database_url)
     snapshots = SnapshotHolder(engine, settings)
     try:

@@ -1,11 +1,11 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import SQLModel
 
-from service.observability.metrics import ENGINE_STATE, ENGINE_STATES, REGISTRY
+from service.observability.metrics import ENGINE_STATE, ENGINE_STATES, exposition
 
 router = APIRouter()
 
@@ -28,12 +28,12 @@ async def healthz() -> Health:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text format."""
+    """Prometheus text format: every worker of the server summed (service/observability/metrics.py)."""
     for engine in request.app.state.tts_engines:
         state = engine.status()
         for name in ENGINE_STATES:
             ENGINE_STATE.labels(engine.name, name).set(1 if state == name else 0)
-    return PlainTextResponse(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return PlainTextResponse(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})

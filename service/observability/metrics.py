@@ -1,6 +1,19 @@
-"""Prometheus metrics. Each worker process keeps its own counters (scrape each worker, or run one)."""
+"""Prometheus metrics. Under `ebike-voice serve` every process counts into the directory that
+service/observability/multiprocess.py sets up, and a scrape of any worker sums them all; elsewhere (the
+tests' in-process app) each process keeps its own."""
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import atexit
+import glob
+import os
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+from service.observability.multiprocess import DIR_ENV, alive
+
+# Decided when prometheus_client is first imported, as it decides its own kind of counters.
+MULTIPROCESS = DIR_ENV in os.environ
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -40,4 +53,29 @@ ENGINE_STATE = Gauge(
     "1 for the state each speech engine is in",
     ["engine", "state"],
     registry=REGISTRY,
+    # Each worker sets it when scraped, for its own engines: the scraped worker's is the latest one set.
+    multiprocess_mode="livemostrecent",
 )
+
+
+def exposition() -> bytes:
+    """The text a scrape of /metrics gets: every process of this server summed, in multiprocess mode."""
+    if not MULTIPROCESS:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return generate_latest(registry)
+
+
+def _forget_dead_processes(path: str) -> None:
+    """The live gauges of processes that ended without saying so (killed): no longer counted."""
+    for name in glob.glob(os.path.join(glob.escape(path), "gauge_live*_*.db")):
+        pid = int(Path(name).stem.rpartition("_")[2])
+        if not alive(pid):
+            mark_process_dead(pid, path)
+
+
+if MULTIPROCESS:
+    _forget_dead_processes(os.environ[DIR_ENV])
+    # A process that ends: its live gauges go (its counters stay, so the sums never go down).
+    atexit.register(mark_process_dead, os.getpid(), os.environ[DIR_ENV])
