@@ -76,6 +76,19 @@ def database_url(database_template: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def fresh_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of a new user's first command: a data dir that does not exist yet and, on
+    PostgreSQL, an empty database (no schema); none of this machine's other EBIKE_VOICE_ settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EBIKE_VOICE_")}
+    env |= {"EBIKE_VOICE_DATA_DIR": str(tmp_path / "data"), "EBIKE_VOICE_TTS_ENGINES": "espeak"}
+    if PG_URL is None:
+        yield env
+        return
+    with postgres_database() as url:
+        yield env | {"EBIKE_VOICE_DATABASE_URL": url}
+
+
+@pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url, tts_engines=["espeak"])
 

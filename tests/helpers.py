@@ -1,7 +1,16 @@
 """Small builders shared by the tests."""
 
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -72,3 +81,52 @@ def months_ago(n: int) -> datetime:
     now = datetime.now(UTC)
     year, month = divmod(now.year * 12 + now.month - 1 - n, 12)
     return datetime(year, month + 1, 15, 12, tzinfo=UTC)
+
+
+# The `ebike-voice` command as installed next to this Python (pip install -e .).
+EBIKE_VOICE = str(Path(sys.executable).with_name("ebike-voice"))
+# Any terminal escape sequence (colours, cursor moves): what must never reach a pipe or a JSON log.
+ESCAPE = re.compile(rb"\x1b[\[\]()]")
+
+
+def run_in_terminal(
+    args: list[str],
+    env: dict[str, str],
+    *,
+    stop_when: Callable[[bytes], bool] | None = None,
+    timeout: float = 300,
+) -> bytes:
+    """Runs a command with standard input, output and error on a pseudo-terminal, as in a terminal window,
+    and returns everything it wrote there. With `stop_when`, Ctrl-C (SIGINT) once the output satisfies it."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        args, stdin=slave, stdout=slave, stderr=slave, env={**env, "TERM": "xterm-256color"}
+    )
+    os.close(slave)
+    output = b""
+    deadline = time.monotonic() + timeout
+    interrupted = False
+    try:
+        while True:
+            assert time.monotonic() < deadline, f"no end after {timeout} s: {output[-3000:]!r}"
+            if not interrupted and stop_when is not None and stop_when(output):
+                process.send_signal(signal.SIGINT)
+                interrupted = True
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if not ready:
+                if process.poll() is not None:
+                    break
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the command has ended: the terminal is gone
+                break
+            if not chunk:
+                break
+            output += chunk
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(30)
+        os.close(master)
+    return output
