@@ -231,7 +231,7 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
         )
     )
     if answered:
-        whose = "its own request-duration histogram" + (", one worker" if workers > 1 else "")
+        whose = "its own request-duration histogram" + (", all workers" if workers > 1 else "")
         print(f"{label}: server side ({whose}): {within / answered:.1%} of {answered:.0f} within 25 ms")
     print(
         f"{label}: acknowledged {acknowledged}, lost: {lost}; server RSS after the load {rss:.0f} MB",

@@ -45,7 +45,7 @@ def test_keys_create_on_a_fresh_data_dir_creates_the_schema_and_prints_a_working
             "deleted 0 events older than 3 months",
         ),
         (["resynthesize", "--engine", "espeak"], {}, 0, "remade with espeak: 0 slogans"),
-        (["simulate", "--days", "1"], {}, 1, "error: no zones: import zones"),
+        (["simulate", "--days", "1"], {}, 1, "error: no zones: import some (POST /v1/zones/import)"),
     ],
 )
 def test_every_command_that_needs_the_schema_creates_it(
