@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from service.interpreter import python_command, python_env
 from tests.helpers import EBIKE_VOICE
 from tests.test_serve import _free_port
 
@@ -116,3 +117,26 @@ def test_one_scrape_sums_both_workers_and_counters_never_decrease(
         metrics_dirs = list((Path(fresh_env["EBIKE_VOICE_DATA_DIR"]) / "metrics").iterdir())
         assert len(metrics_dirs) == 1 and len(list(metrics_dirs[0].glob("counter_*.db"))) >= 2
     assert list((Path(fresh_env["EBIKE_VOICE_DATA_DIR"]) / "metrics").iterdir()) == []  # removed at exit
+
+
+def test_a_process_started_like_the_event_writer_counts_into_the_same_scrape(tmp_path: Path) -> None:
+    """The event writer processes count nothing today (the worker counts decisions from their answers);
+    were they to, what they count is in the scrape: they inherit the directory as any child started with
+    service.interpreter does. Run in a fresh interpreter: this one has prometheus_client in its own mode."""
+    program = f"""
+import subprocess
+from pathlib import Path
+from service.observability.multiprocess import shared_metrics
+from service.interpreter import python_command, python_env
+
+with shared_metrics(Path({str(tmp_path)!r})):
+    child = "from service.observability.metrics import SYNTHESES; SYNTHESES.labels('espeak', 'ok').inc(3)"
+    subprocess.run(python_command(child), env=python_env(), check=True)
+    from service.observability.metrics import SYNTHESES, exposition
+    SYNTHESES.labels("espeak", "ok").inc()
+    print(exposition().decode())
+"""
+    done = subprocess.run(
+        python_command(program), env=python_env(), capture_output=True, text=True, timeout=120, check=True
+    )
+    assert 'ebike_voice_syntheses_total{engine="espeak",outcome="ok"} 4.0' in done.stdout, done.stdout
