@@ -1,6 +1,8 @@
 """`ebike-voice serve --workers 2`: one scrape of /metrics, whichever worker answers it, counts the requests
 of both (prometheus_client's multiprocess mode), so Prometheus never sees a counter go back."""
 
+import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -114,8 +116,18 @@ def test_one_scrape_sums_both_workers_and_counters_never_decrease(
         assert {labels: value for labels, value in states.items() if value} == {
             (("engine", "espeak"), ("state", "ok")): 1.0
         }
-        metrics_dirs = list((Path(fresh_env["EBIKE_VOICE_DATA_DIR"]) / "metrics").iterdir())
-        assert len(metrics_dirs) == 1 and len(list(metrics_dirs[0].glob("counter_*.db"))) >= 2
+        [metrics_dir] = (Path(fresh_env["EBIKE_VOICE_DATA_DIR"]) / "metrics").iterdir()
+        worker_pids = [int(path.stem.rpartition("_")[2]) for path in metrics_dir.glob("counter_*.db")]
+        assert len(worker_pids) == 2
+
+        # A worker killed (uvicorn starts another): what it counted still counts, nothing goes back.
+        os.kill(worker_pids[0], signal.SIGKILL)
+        for _ in range(3):
+            answer = httpx.get(f"{base}/healthz", timeout=10)
+            assert answer.status_code == 200
+            sent += 1
+            assert sent - 1 <= _healthz(_scrape(base)) <= sent
+        assert _healthz(_scrape(base)) == sent
     assert list((Path(fresh_env["EBIKE_VOICE_DATA_DIR"]) / "metrics").iterdir()) == []  # removed at exit
 
 
