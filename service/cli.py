@@ -136,7 +136,7 @@ def _demo(args: argparse.Namespace) -> None:
     synthesizer = build_synthesizer(settings, engine)
     try:
         with terminal_progress() as progress:
-            keys = load_demo(db=engine, synthesizer=synthesizer, progress=progress)
+            keys = load_demo(db=engine, synthesizer=synthesizer, ride_days=args.ride_days, progress=progress)
     finally:
         synthesizer.shutdown()
         engine.dispose()
@@ -286,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="load the demo data and synthesize its clips")
     demo.add_argument("--host", default="127.0.0.1", help="only for the URLs printed")
     demo.add_argument("--port", type=int, default=8000, help="only for the URLs printed")
+    demo.add_argument(
+        "--ride-days", type=int, default=7, choices=range(1, 32), metavar="1-31",
+        help="days of simulated rides, when the log is empty (each day takes a while on PostgreSQL)",
+    )  # fmt: skip
     demo.set_defaults(func=_demo)
 
     sim = commands.add_parser("simulate", help="generate realistic rides through the event write path")

@@ -149,7 +149,7 @@ def simulate(
                     here = there
     rides.sort(key=lambda ride: ride[0])
     progress = progress or Quiet()
-    progress.step(f"{days} days of rides", len(rides) * 2)  # an unlock and a lock each
+    progress.step(f"{days} days of rides" if days > 1 else "a day of rides", len(rides) * 2)  # 2 events each
 
     count = 0
     visited: set[str] = set()
