@@ -107,7 +107,7 @@ class ClipMaker:
         """The first engine (in order) that has this text cached or speaks it now. Raises TTSError."""
         reasons = []
         for engine in engines or self.engines:
-            voice = engine.voice_for(language)
+            voice = engine.voice_for(language, text)
             if voice is None:
                 continue
             key = cache_key("speech", engine.name, voice, language, text)

@@ -111,3 +111,18 @@ def test_preview_refuses_bad_input(client: TestClient, police: dict[str, str], r
 
 def test_preview_is_for_police_and_admins(client: TestClient, operator: dict[str, str]) -> None:
     assert client.post("/v1/preview", json={"text": TEXT}, headers=operator).status_code == 403
+
+
+def test_a_clip_records_the_voice_that_spoke_it(tmp_path):
+    engine = CountingEspeak()
+    maker = _maker(tmp_path, engine)
+
+    arabic = maker.speak("الاياقتاردان ساق بولىڭىز", "kk")
+    cyrillic = maker.speak("Алаяқтардан сақ болыңыз", "kk")
+    rendition = maker.render(
+        opening=None, body=arabic, spoken_text="الاياقتاردان ساق بولىڭىز", profiles=["wav-16k"]
+    )["wav-16k"]
+
+    # Arabic-script Kazakh is spoken by the Uyghur voice, and recorded as such; Cyrillic by the Kazakh one.
+    assert (arabic.voice, cyrillic.voice) == ("ug", "kk")
+    assert rendition.voice == "ug"
