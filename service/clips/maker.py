@@ -188,7 +188,7 @@ class ClipMaker:
         results: dict[str, Rendition | str] = {}
         for profile, audio in rendered.items():
             try:
-                check_clip(audio, spoken_text)
+                check_clip(audio, spoken_text, self._loudness_lufs)
             except QualityError as exc:
                 results[profile] = str(exc)
                 continue
