@@ -36,6 +36,7 @@ _DELIVERED_WITHIN_LU = 0.1
 # the harder the limiter works): MP3 starts with this much headroom under the ceiling, and each round measures
 # the decoded MP3 and aims the gain and the limiter's ceiling again. Speech has needed at most four rounds.
 _MP3_HEADROOM_DB = 0.5
+_MP3_LOSS_LU = 0.4  # aimed above the target from the first round, so most MP3s need only one
 _DELIVERY_ROUNDS = 5
 _CEILING_MARGIN_DB = 0.1
 
@@ -93,8 +94,9 @@ def _deliver(
 ) -> EncodedAudio:
     """Encode, decode, measure; aim again until the decoded rendition is at the target and under the peak
     ceiling. `normalized` keeps each (rate, aim, ceiling) made, so profiles of one rate share them."""
-    rate, aim = profile.sample_rate, loudness_lufs
-    ceiling_db = PEAK_DBFS - (_MP3_HEADROOM_DB if profile.format == "mp3" else 0.0)
+    mp3 = profile.format == "mp3"
+    rate, aim = profile.sample_rate, loudness_lufs + (_MP3_LOSS_LU if mp3 else 0.0)
+    ceiling_db = PEAK_DBFS - (_MP3_HEADROOM_DB if mp3 else 0.0)
     for _ in range(_DELIVERY_ROUNDS):
         key = (rate, aim, ceiling_db)
         if key not in normalized:
@@ -121,7 +123,10 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
 
 def delivered_level(audio: EncodedAudio) -> Level:
     """Loudness and peak of the rendition as it decodes: what a lock actually plays."""
-    segment = decode(audio.data, audio.format)
+    return level_of(decode(audio.data, audio.format))
+
+
+def level_of(segment: AudioSegment) -> Level:
     samples = _floats(segment)
     peak = float(np.abs(samples).max()) if len(samples) else 0.0
     return Level(

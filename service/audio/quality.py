@@ -5,7 +5,7 @@ police on their slogan, hence in Chinese."""
 
 import re
 
-from service.audio.pipeline import LOUDNESS_LUFS, PEAK_DBFS, AudioError, EncodedAudio, decode, delivered_level
+from service.audio.pipeline import LOUDNESS_LUFS, PEAK_DBFS, AudioError, EncodedAudio, decode, level_of
 from service.audio.profiles import PROFILES
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -50,7 +50,7 @@ def check_clip(audio: EncodedAudio, spoken_text: str, loudness_lufs: float = LOU
         _check_mp3_header(audio.data, profile.sample_rate, profile.bitrate)
     if len(segment) == 0 or segment.dBFS < _SILENT_DBFS:
         raise QualityError("音频几乎无声")
-    level = delivered_level(audio)
+    level = level_of(segment)  # the decoded rendition, as a lock plays it
     if not abs(level.loudness_lufs - loudness_lufs) <= _LOUDNESS_WITHIN_LU:
         raise QualityError(
             f"响度 {level.loudness_lufs:.1f} LUFS，"
