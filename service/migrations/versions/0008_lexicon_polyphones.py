@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
+import service.timeutil
+
 revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
@@ -28,7 +30,12 @@ _SEED = {
     "还钱": "环钱",
     "还贷": "环贷",
 }
-_LEXICON = sa.table("lexicon_entry", sa.column("word"), sa.column("spoken"), sa.column("updated_at"))
+_LEXICON = sa.table(
+    "lexicon_entry",
+    sa.column("word", sa.String()),
+    sa.column("spoken", sa.String()),
+    sa.column("updated_at", service.timeutil.UTCDateTime(timezone=True)),
+)
 
 
 def upgrade() -> None:
