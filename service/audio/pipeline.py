@@ -1,6 +1,7 @@
 """Turns synthesized speech into the clips locks play: trimmed, resampled to each device profile, brought to
 one loudness without clipping, encoded."""
 
+import functools
 import hashlib
 import io
 import math
@@ -123,7 +124,18 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
 
 def delivered_level(audio: EncodedAudio) -> Level:
     """Loudness and peak of the rendition as it decodes: what a lock actually plays."""
-    return level_of(decode(audio.data, audio.format))
+    return level_of(decode_delivered(audio))
+
+
+def decode_delivered(audio: EncodedAudio) -> AudioSegment:
+    """The rendition decoded from its bytes, shared by the delivery rounds and the quality gate (one
+    ffmpeg run per MP3 instead of two)."""
+    return _decode_recent(audio.data, audio.format)
+
+
+@functools.lru_cache(maxsize=8)
+def _decode_recent(data: bytes, format: str) -> AudioSegment:
+    return decode(data, format)
 
 
 def level_of(segment: AudioSegment) -> Level:

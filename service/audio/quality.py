@@ -5,7 +5,14 @@ police on their slogan, hence in Chinese."""
 
 import re
 
-from service.audio.pipeline import LOUDNESS_LUFS, PEAK_DBFS, AudioError, EncodedAudio, decode, level_of
+from service.audio.pipeline import (
+    LOUDNESS_LUFS,
+    PEAK_DBFS,
+    AudioError,
+    EncodedAudio,
+    decode_delivered,
+    level_of,
+)
 from service.audio.profiles import PROFILES
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -40,7 +47,7 @@ def plausible_range_ms(text: str) -> tuple[int, int]:
 def check_clip(audio: EncodedAudio, spoken_text: str, loudness_lufs: float = LOUDNESS_LUFS) -> None:
     profile = PROFILES[audio.profile]
     try:
-        segment = decode(audio.data, profile.format)
+        segment = decode_delivered(audio)
     except AudioError as exc:
         raise QualityError(f"音频无法解码（{exc}）") from exc
     found = (segment.frame_rate, segment.channels, segment.sample_width * 8)
