@@ -37,6 +37,9 @@ class Settings(BaseSettings):
 
     # Integrated loudness (LUFS, EBU R128) every clip is brought to; sample peaks stay under -2 dBFS.
     loudness_lufs: float = -18.0
+    # The synthesis cache (engine output, rendition index, clip files no slogan uses) is kept under this many
+    # bytes by dropping the least recently used entries; clip files of slogans are never dropped.
+    cache_max_bytes: int = Field(default=512 * 1024 * 1024, ge=0)
 
     unlock_opening: str = "开锁成功！"
     lock_opening: str = "还车成功！"

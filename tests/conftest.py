@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url, text
+from sqlalchemy import insert, make_url, text
 from sqlmodel import SQLModel
 
 import service.models  # noqa: F401  (every table in SQLModel.metadata)
@@ -20,8 +20,11 @@ from service.auth.models import Role
 from service.auth.service import create_key
 from service.config import Settings
 from service.db import make_engine
+from service.lexicon.models import LexiconEntry
 from service.main import create_app
 from service.migrate import upgrade
+from service.timeutil import utcnow
+from service.tts.normalize import DEFAULT_LEXICON
 from tests.tts.edge_server import EdgeServer
 
 PG_URL = os.environ.get("EBIKE_VOICE_TEST_POSTGRES_URL")
@@ -71,6 +74,9 @@ def database_url(database_template: str, tmp_path: Path) -> str:
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # The rows migrations seed, as a copy of the SQLite template keeps them: the shipped lexicon.
+        rows = [{"word": w, "spoken": s, "updated_at": utcnow()} for w, s in DEFAULT_LEXICON.items()]
+        conn.execute(insert(LexiconEntry), rows)
     engine.dispose()
     return database_template
 

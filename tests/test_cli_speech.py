@@ -21,7 +21,7 @@ def test_normalize_prints_what_will_be_spoken(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "二零二四年八月十五日起，拨打九六一一零，被骗一万零四百元，占百分之三十！下载APP"
+        "二零二四年八月十五日起，拨打九六一一零，被骗一万零四百元，占百分之三十！下载A-P-P"
     )
 
 

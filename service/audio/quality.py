@@ -1,10 +1,18 @@
-"""The quality gate: a clip is served only if it decodes, matches its profile, is not silent, fits the
-profile's maximum duration and lasts about as long as its text takes to say. The reasons are shown to
+"""The quality gate: a clip is served only if it decodes, matches its profile, is not silent, plays at the
+loudness target with its peaks under the ceiling (measured on the decoded rendition, as a lock plays it),
+fits the profile's maximum duration and lasts about as long as its text takes to say. The reasons are shown to
 police on their slogan, hence in Chinese."""
 
 import re
 
-from service.audio.pipeline import AudioError, EncodedAudio, decode
+from service.audio.pipeline import (
+    LOUDNESS_LUFS,
+    PEAK_DBFS,
+    AudioError,
+    EncodedAudio,
+    decode_delivered,
+    level_of,
+)
 from service.audio.profiles import PROFILES
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -15,6 +23,7 @@ _MIN_MS_PER_UNIT = 60
 _MAX_MS_PER_UNIT = 700
 _PAUSES_MS = 3_000
 _SILENT_DBFS = -45.0
+_LOUDNESS_WITHIN_LU = 0.5
 # MPEG-2 layer III (what 16 kHz and 8 kHz MP3 are): bitrate index -> kbps, sample-rate index -> Hz.
 _MPEG2_L3_KBPS = (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 _MPEG2_RATES = (22_050, 24_000, 16_000)
@@ -35,10 +44,10 @@ def plausible_range_ms(text: str) -> tuple[int, int]:
     return int(units * _MIN_MS_PER_UNIT), int(units * _MAX_MS_PER_UNIT + _PAUSES_MS)
 
 
-def check_clip(audio: EncodedAudio, spoken_text: str) -> None:
+def check_clip(audio: EncodedAudio, spoken_text: str, loudness_lufs: float = LOUDNESS_LUFS) -> None:
     profile = PROFILES[audio.profile]
     try:
-        segment = decode(audio.data, profile.format)
+        segment = decode_delivered(audio)
     except AudioError as exc:
         raise QualityError(f"音频无法解码（{exc}）") from exc
     found = (segment.frame_rate, segment.channels, segment.sample_width * 8)
@@ -48,6 +57,14 @@ def check_clip(audio: EncodedAudio, spoken_text: str) -> None:
         _check_mp3_header(audio.data, profile.sample_rate, profile.bitrate)
     if len(segment) == 0 or segment.dBFS < _SILENT_DBFS:
         raise QualityError("音频几乎无声")
+    level = level_of(segment)  # the decoded rendition, as a lock plays it
+    if not abs(level.loudness_lufs - loudness_lufs) <= _LOUDNESS_WITHIN_LU:
+        raise QualityError(
+            f"响度 {level.loudness_lufs:.1f} LUFS，"
+            f"与目标 {loudness_lufs:g} LUFS 相差超过 {_LOUDNESS_WITHIN_LU} LU"
+        )
+    if level.peak_dbfs > PEAK_DBFS:
+        raise QualityError(f"峰值 {level.peak_dbfs:.1f} dBFS，超过上限 {PEAK_DBFS:g} dBFS，播放时可能失真")
     seconds = len(segment) / 1000
     if len(segment) > profile.max_duration_ms:
         raise QualityError(

@@ -259,12 +259,24 @@ def _apply(clip: Clip, result: Rendition | str) -> None:
     clip.updated_at = utcnow()
 
 
-def build_maker(settings: Settings, engines: Sequence[TTSEngine] | None = None) -> ClipMaker:
+def clips_in_use(db: Engine) -> set[str]:
+    """The sha256 of every clip a slogan has: their files are never dropped from the synthesis cache."""
+    with Session(db) as session:
+        return set(session.exec(select(Clip.sha256).where(Clip.sha256.is_not(None))))  # type: ignore[union-attr]
+
+
+def build_maker(
+    settings: Settings,
+    engines: Sequence[TTSEngine] | None = None,
+    in_use: Callable[[], set[str]] = set,
+) -> ClipMaker:
     return ClipMaker(
         engines=engines or build_engines(settings),
         clips_dir=settings.clips_dir,
         cache_dir=settings.cache_dir,
         loudness_lufs=settings.loudness_lufs,
+        cache_max_bytes=settings.cache_max_bytes,
+        in_use=in_use,
     )
 
 
@@ -273,7 +285,7 @@ def build_synthesizer(
 ) -> Synthesizer:
     return Synthesizer(
         db=db,
-        maker=build_maker(settings),
+        maker=build_maker(settings, in_use=lambda: clips_in_use(db)),
         openings={LockEvent.unlock: settings.unlock_opening, LockEvent.lock: settings.lock_opening},
         on_change=on_change,
     )

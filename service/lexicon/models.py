@@ -7,13 +7,16 @@ from sqlmodel import Field, SQLModel
 from service.slogans.models import clean_slogan_text
 from service.timeutil import UTCDateTime, utcnow
 
-_WORD = re.compile(r"^[A-Za-z]{1,40}$")
+# A Latin word, or a hanzi word (for a polyphone, e.g. 还车).
+_WORD = re.compile(r"^(?:[A-Za-z]{1,40}|[\u3400-\u4dbf\u4e00-\u9fff]{1,20})$")
 
 
 class LexiconEntryBase(SQLModel):
-    # A Latin word as written in slogans, matched case-insensitively as a whole word (stored lower-case).
+    # A Latin word as written in slogans, matched case-insensitively as a whole word (stored lower-case),
+    # or a hanzi word matched wherever it appears (longest first).
     word: str = Field(primary_key=True, max_length=40)
-    # What the engines are given instead, e.g. "APP" (spelled letter by letter) or "微信".
+    # What the engines are given instead, e.g. "APP" (spelled letter by letter), "微信", or for 还车 the
+    # homophone "环车" (huán chē).
     spoken: str = Field(max_length=100)
 
 
@@ -22,7 +25,9 @@ class LexiconEntryIn(LexiconEntryBase):
     @classmethod
     def _word(cls, value: str) -> str:
         if not _WORD.match(value):
-            raise ValueError("word must be 1 to 40 Latin letters (A-Z), e.g. APP")
+            raise ValueError(
+                "word must be 1 to 40 Latin letters (A-Z), e.g. APP, or 1 to 20 hanzi, e.g. 还车"
+            )
         return value.lower()
 
     @field_validator("spoken")

@@ -20,8 +20,10 @@ class SpeechAudio:
 class TTSEngine(Protocol):
     name: str
 
-    def voice_for(self, language: str) -> str | None:
-        """The voice this engine uses for `language` (e.g. "zh-CN"), or None if it cannot speak it."""
+    def voice_for(self, language: str, text: str = "") -> str | None:
+        """The voice this engine uses for `text` in `language` (e.g. "zh-CN"), or None if it cannot speak
+        it. The text matters where one language has several scripts (Kazakh: Cyrillic or Arabic); the
+        voice named here is the one that speaks and the one a clip records."""
         ...
 
     def synthesize(self, text: str, language: str) -> SpeechAudio:

@@ -55,7 +55,7 @@ class EdgeEngine:
         self._slots = threading.BoundedSemaphore(max_concurrent)
         self.breaker = breaker or CircuitBreaker("edge-tts", failure_threshold=5, cooldown_s=60.0)
 
-    def voice_for(self, language: str) -> str | None:
+    def voice_for(self, language: str, text: str = "") -> str | None:  # noqa: ARG002 (one voice a language)
         return self._voices.get(language)
 
     def status(self) -> str:

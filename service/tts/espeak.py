@@ -72,6 +72,8 @@ class _Library:
         lib.espeak_Synth.restype = ctypes.c_int
         lib.espeak_Synchronize.argtypes = []
         lib.espeak_Synchronize.restype = ctypes.c_int
+        lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
 
         lib.espeak_ng_InitializePath(espeakng_loader.get_data_path().encode())
         context = ctypes.c_void_p()
@@ -112,6 +114,23 @@ class _Library:
             raise TTSError("espeak-ng produced no audio")
         return AudioSegment(data=pcm, sample_width=2, frame_rate=self._sample_rate, channels=1)
 
+    def phonemes(self, text: str, voice: str) -> str:
+        """What the voice would say, as eSpeak's phoneme mnemonics (tones as digits: 还 hái is `Xai35`,
+        环 huán `Xua35n`), one clause after another; a switch of language shows as `(en)`."""
+        remaining = ctypes.c_char_p(text.encode("utf-8"))
+        clauses = []
+        with self._lock:
+            try:
+                lib = self._load()
+                if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                    raise TTSError(f"espeak-ng has no voice {voice!r}")
+                while remaining.value:
+                    clause = lib.espeak_TextToPhonemes(ctypes.byref(remaining), _CHARS_UTF8, 0)
+                    clauses.append((clause or b"").decode("utf-8", errors="replace"))
+            except (OSError, ctypes.ArgumentError) as exc:
+                raise TTSError(f"espeak-ng unavailable: {exc}") from exc
+        return " ".join(clauses)
+
 
 def _status_message(lib: ctypes.CDLL, status: int) -> str:
     buffer = ctypes.create_string_buffer(256)
@@ -122,19 +141,28 @@ def _status_message(lib: ctypes.CDLL, status: int) -> str:
 _library = _Library()
 
 
+def phonemes(text: str, language: str) -> str:
+    """The phonemes eSpeak NG produces for `text` (already normalized) in the voice it would use."""
+    voice = EspeakEngine().voice_for(language, text)
+    if voice is None:
+        raise TTSError(f"espeak-ng cannot speak {language!r}")
+    return _library.phonemes(text, voice)
+
+
 class EspeakEngine:
     name = "espeak"
 
-    def voice_for(self, language: str) -> str | None:
-        return _VOICES.get(language)
+    def voice_for(self, language: str, text: str = "") -> str | None:
+        voice = _VOICES.get(language)
+        if language == "kk" and _ARABIC_SCRIPT.search(text):
+            return "ug"
+        return voice
 
     def status(self) -> str:
         return "ok"  # embedded: nothing to break down
 
     def synthesize(self, text: str, language: str) -> SpeechAudio:
-        voice = self.voice_for(language)
+        voice = self.voice_for(language, text)
         if voice is None:
             raise TTSError(f"espeak-ng cannot speak {language!r}")
-        if language == "kk" and _ARABIC_SCRIPT.search(text):
-            voice = "ug"
         return SpeechAudio(segment=_library.synthesize(text, voice), engine=self.name, voice=voice)

@@ -6,8 +6,17 @@ import pytest
 from pydub import AudioSegment
 
 from service.audio.loudness import integrated_loudness
-from service.audio.pipeline import LOUDNESS_LUFS, AudioError, decode, render
+from service.audio.pipeline import (
+    LOUDNESS_LUFS,
+    PEAK_DBFS,
+    AudioError,
+    decode,
+    delivered_level,
+    encode,
+    render,
+)
 from service.audio.profiles import PROFILES
+from service.audio.quality import QualityError, check_clip
 from service.tts.espeak import EspeakEngine
 
 SLOGAN = "开锁成功！宁边路派出所提醒您，网络刷单全是骗，盲目相信钱不见。"
@@ -115,4 +124,57 @@ def test_every_profile_reaches_the_loudness_target_without_clipping(speech, gain
         audio = decode(clip.data, clip.format)
         loudness = integrated_loudness(_floats(audio), audio.frame_rate)
         assert loudness == pytest.approx(LOUDNESS_LUFS, abs=0.5), profile
-        assert audio.max_dBFS < -0.5, profile
+        assert audio.max_dBFS <= PEAK_DBFS, profile
+
+
+def test_each_rendition_meets_loudness_and_peak_as_it_decodes(speech):
+    # Measured on the decoded bytes each profile delivers: MP3 at 32 kbps loses highs and overshoots peaks,
+    # which the WAV it was made from does not show.
+    clips = render(speech + 6, PROFILES)
+    for profile, clip in clips.items():
+        level = delivered_level(clip)
+        assert level.loudness_lufs == pytest.approx(LOUDNESS_LUFS, abs=0.2), profile
+        assert level.peak_dbfs <= PEAK_DBFS, profile
+        check_clip(clip, SLOGAN)
+
+
+def test_the_gate_refuses_a_rendition_off_the_loudness_target_or_over_the_peak_ceiling(speech):
+    clip = render(speech, ("wav-16k",))["wav-16k"]
+    with pytest.raises(QualityError, match="响度"):
+        check_clip(clip, SLOGAN, loudness_lufs=-14)
+
+    audio = decode(clip.data, "wav")
+    samples = np.frombuffer(audio.raw_data, dtype="<i2").copy()
+    samples[len(samples) // 2] = 32000  # one click at -0.2 dBFS: loudness unchanged, the peak not
+    spiked = encode(audio._spawn(samples.tobytes()), PROFILES["wav-16k"])
+    with pytest.raises(QualityError, match="峰值"):
+        check_clip(spiked, SLOGAN)
+
+
+def _power_at(audio: AudioSegment, frequency: float) -> float:
+    samples = _floats(audio) * np.hanning(len(audio.get_array_of_samples()))
+    spectrum = np.abs(np.fft.rfft(samples)) ** 2
+    freqs = np.fft.rfftfreq(len(samples), 1 / audio.frame_rate)
+    band = (freqs > frequency - 50) & (freqs < frequency + 50)
+    return float(spectrum[band].sum())
+
+
+def test_8k_renditions_filter_out_what_would_fold_down():
+    # A 1 kHz tone (kept) and a 5.5 kHz one (above 8 kHz's Nyquist frequency: it must go, not fold down to
+    # 8000 - 5500 = 2500 Hz as hiss does without an anti-alias filter).
+    rate, seconds = 22050, 2.0
+    t = np.arange(int(rate * seconds)) / rate
+    tones = 0.3 * np.sin(2 * np.pi * 1000 * t) + 0.3 * np.sin(2 * np.pi * 5500 * t)
+    source = AudioSegment(
+        (tones * 32767).astype("<i2").tobytes(), frame_rate=rate, sample_width=2, channels=1
+    )
+    assert _power_at(source, 5500) > 0.5 * _power_at(source, 1000)
+
+    audio = decode(render(source, ("wav-8k",))["wav-8k"].data, "wav")
+
+    assert audio.frame_rate == 8000
+    folded = 10 * np.log10(_power_at(audio, 2500) / _power_at(audio, 1000))
+    assert folded < -60
+    # What plain sample-rate conversion (no low-pass first) leaves there, for comparison.
+    naive = source.set_frame_rate(8000)
+    assert 10 * np.log10(_power_at(naive, 2500) / _power_at(naive, 1000)) > -30

@@ -1,3 +1,4 @@
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,7 @@ import service.clips.maker
 from service.clips.maker import ClipMaker
 from service.tts.base import SpeechAudio
 from service.tts.espeak import EspeakEngine
+from tests.helpers import approved_slogan
 
 TEXT = "网络汇款需谨慎。"
 
@@ -111,3 +113,105 @@ def test_preview_refuses_bad_input(client: TestClient, police: dict[str, str], r
 
 def test_preview_is_for_police_and_admins(client: TestClient, operator: dict[str, str]) -> None:
     assert client.post("/v1/preview", json={"text": TEXT}, headers=operator).status_code == 403
+
+
+def test_a_clip_records_the_voice_that_spoke_it(tmp_path):
+    engine = CountingEspeak()
+    maker = _maker(tmp_path, engine)
+
+    arabic = maker.speak("الاياقتاردان ساق بولىڭىز", "kk")
+    cyrillic = maker.speak("Алаяқтардан сақ болыңыз", "kk")
+    rendition = maker.render(
+        opening=None, body=arabic, spoken_text="الاياقتاردان ساق بولىڭىز", profiles=["wav-16k"]
+    )["wav-16k"]
+
+    # Arabic-script Kazakh is spoken by the Uyghur voice, and recorded as such; Cyrillic by the Kazakh one.
+    assert (arabic.voice, cyrillic.voice) == ("ug", "kk")
+    assert rendition.voice == "ug"
+
+
+def _cache_files(tmp_path: Path) -> dict[str, list[Path]]:
+    return {
+        "speech": sorted((tmp_path / "cache" / "speech").glob("*/*")),
+        "index": sorted((tmp_path / "cache" / "renditions").glob("*/*")),
+        "clips": sorted((tmp_path / "clips").glob("*/*")),
+    }
+
+
+def _age(paths: list[Path], seconds_ago: float) -> None:
+    for path in paths:
+        os.utime(path, (time.time() - seconds_ago, time.time() - seconds_ago))
+
+
+def test_the_cache_stays_under_its_bound_dropping_the_least_recently_used_but_never_a_clip_in_use(tmp_path):
+    in_use: set[str] = set()
+    maker = ClipMaker(
+        engines=[EspeakEngine()],
+        clips_dir=tmp_path / "clips",
+        cache_dir=tmp_path / "cache",
+        loudness_lufs=-18,
+        cache_max_bytes=10**9,
+        in_use=lambda: set(in_use),
+        cache_min_age_s=0,
+    )
+
+    def make(text: str):  # type: ignore[no-untyped-def]
+        body = maker.speak(text, "zh-CN")
+        return maker.render(opening=None, body=body, spoken_text=text, profiles=["wav-16k"])["wav-16k"]
+
+    slogan = make("网络汇款需谨慎。")  # a slogan's clip, and the oldest entry of all
+    in_use.add(slogan.sha256)
+    _age([p for files in _cache_files(tmp_path).values() for p in files], 300)
+    old = make("陌生链接不要点。")
+    _age([p for files in _cache_files(tmp_path).values() for p in files if slogan.sha256 not in p.name], 200)
+    recent = make("刷单就是诈骗。")
+    _age(
+        [
+            p
+            for files in _cache_files(tmp_path).values()
+            for p in files
+            if p.stat().st_mtime > time.time() - 5
+        ],
+        100,
+    )
+    make("陌生链接不要点。")  # a hit: `old` becomes the most recently used
+    used = sum(p.stat().st_size for files in _cache_files(tmp_path).values() for p in files)
+    slogan_file = tmp_path / "clips" / slogan.sha256[:2] / f"{slogan.sha256}.wav"
+
+    # Room for about two entries besides the slogan's clip (which is never counted).
+    assert maker.bound is not None
+    maker.bound.max_bytes = used - slogan_file.stat().st_size - 1
+    newest = make("网恋交友谈钱的都是骗子。")
+
+    names = {p.name for files in _cache_files(tmp_path).values() for p in files}
+    assert slogan_file.is_file()  # in use: kept, though older than anything
+    assert f"{old.sha256}.wav" in names and f"{newest.sha256}.wav" in names
+    assert f"{recent.sha256}.wav" not in names  # the least recently used entry went
+    cached = [p for files in _cache_files(tmp_path).values() for p in files if p != slogan_file]
+    assert sum(p.stat().st_size for p in cached) <= maker.bound.max_bytes
+    # Evicted entries are made again on demand (eSpeak's output varies a little: not the same bytes).
+    remade = make("刷单就是诈骗。")
+    assert (tmp_path / "clips" / remade.sha256[:2] / f"{remade.sha256}.wav").is_file()
+
+
+def test_the_bound_is_a_setting_and_keeps_the_clips_of_slogans(
+    client: TestClient, police: dict[str, str], admin: dict[str, str], settings
+) -> None:
+    maker = client.app.state.synthesizer.maker  # type: ignore[attr-defined]
+    assert maker.bound.max_bytes == settings.cache_max_bytes == 512 * 1024 * 1024
+    slogan = approved_slogan(client, police, admin, "冒充公检法要求转账的都是诈骗。")
+    made_for_slogan = [p for files in _cache_files(settings.data_dir).values() for p in files]
+    _age(made_for_slogan, 120)
+    maker.bound.max_bytes = 0
+
+    response = client.post("/v1/preview", json={"text": "陌生链接不要点。"}, headers=police)
+
+    # What the preview just made stays (a minute's grace: a synthesis may be about to read it); everything
+    # older goes but the slogan's clips, which still play.
+    assert response.status_code == 200, response.text
+    assert client.get(response.json()["url"]).status_code == 200
+    left = [p for p in made_for_slogan if p.exists()]
+    assert left and all(p.parent.parent.name == "clips" for p in left)
+    assert {p.stem for p in left} == {c["sha256"] for c in slogan["clips"]}
+    for clip in slogan["clips"]:
+        assert client.get(clip["url"]).status_code == 200

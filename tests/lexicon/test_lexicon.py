@@ -51,9 +51,29 @@ def test_bad_lexicon_is_refused_and_nothing_changes(
         [{"word": "app", "spoken": "<b>APP</b>"}],
         [{"word": "app", "spoken": "软件"}, {"word": "APP", "spoken": "应用"}],
         [{"word": "app", "spoken": ""}],
+        [{"word": "还车1", "spoken": "环车"}],
+        [{"word": "还 车", "spoken": "环车"}],
     ):
         response = client.put("/v1/lexicon", json={"entries": entries}, headers=admin)
         assert response.status_code == 422, entries
         assert response.json()["detail"]
     assert client.put("/v1/lexicon", json={"entries": []}, headers=police).status_code == 403
     assert client.get("/v1/lexicon", headers=admin).json() == before
+
+
+def test_polyphones_ship_with_the_project_and_admins_can_change_them(
+    client: TestClient, admin: dict[str, str], police: dict[str, str]
+) -> None:
+    shipped = client.get("/v1/lexicon", headers=admin).json()["entries"]
+    assert {"word": "还车", "spoken": "环车"} in shipped
+    slogan = approved_slogan(client, police, admin, "按时还款，远离网贷。")
+    assert {c["spoken_text"] for c in slogan["clips"]} == {
+        "开锁成功！按时环款，远离网贷。",
+        "环车成功！按时环款，远离网贷。",
+    }
+
+    # An admin drops 还款 and makes 还贷 read as written.
+    entries = [e for e in shipped if e["word"] not in ("还款", "还贷")] + [{"word": "还贷", "spoken": "还贷"}]
+    assert client.put("/v1/lexicon", json={"entries": entries}, headers=admin).status_code == 200
+    slogan = approved_slogan(client, police, admin, "还款还贷，认准银行。")
+    assert "开锁成功！还款还贷，认准银行。" in {c["spoken_text"] for c in slogan["clips"]}

@@ -3,7 +3,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from service.tts.base import TTSError
-from service.tts.espeak import EspeakEngine
+from service.tts.espeak import EspeakEngine, phonemes
 
 SLOGAN = "开锁成功！宁边路派出所提醒您，网络刷单全是骗，盲目相信钱不见。"
 UYGHUR = "ئالدامچىلىقتىن ساقلىنىڭ"
@@ -38,7 +38,20 @@ def test_minority_languages_get_their_voice(text, language, voice):
 def test_voice_for():
     engine = EspeakEngine()
     assert [engine.voice_for(lang) for lang in ("zh-CN", "ug", "kk")] == ["cmn", "ug", "kk"]
+    assert engine.voice_for("kk", KAZAKH_CYRILLIC) == "kk"
+    # The voice named for a text is the one that speaks it, and the one its clip records.
+    assert engine.voice_for("kk", KAZAKH_ARABIC) == "ug"
     assert engine.voice_for("en") is None
+
+
+def test_phonemes_are_what_the_voice_says():
+    assert "X'ua35n" in phonemes("环车成功！", "zh-CN")
+    assert "X'ai35" in phonemes("还车成功！", "zh-CN")
+    # Arabic-script Kazakh goes to the Uyghur voice, which reads it (no spelling out in English).
+    assert "(en)" not in phonemes(KAZAKH_ARABIC, "kk")
+    assert "(en)" in phonemes("ع", "kk")
+    with pytest.raises(TTSError, match="cannot speak"):
+        phonemes("bonjour", "fr")
 
 
 def test_unsupported_language_raises_tts_error():
