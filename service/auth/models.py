@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from service.db import str_enum
 from service.labels import clean_label
+from service.strict import StrictInput
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
 
@@ -33,7 +34,7 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class KeyCreate(SQLModel):
+class KeyCreate(StrictInput, SQLModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     issuer: str | None = Field(default=None, min_length=1, max_length=200)

@@ -11,6 +11,7 @@ from service.clips.models import LockEvent
 from service.db import MAX_INT_ID, str_enum
 from service.events.clock import WEEKDAYS, Daypart, TimeWindow, format_hhmm
 from service.labels import clean_label
+from service.strict import StrictInput
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
 
@@ -70,7 +71,7 @@ class CampaignBase(SQLModel):
     max_plays_per_bike_per_day: int | None = Field(default=None, ge=1, le=1000)
 
 
-class CampaignCreate(CampaignBase):
+class CampaignCreate(StrictInput, CampaignBase):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:

@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from service.audio.profiles import DEFAULT_PROFILE, check_profile_name
 from service.labels import clean_label
+from service.strict import StrictInput
 from service.timeutil import UTCDateTime, utcnow
 
 
@@ -23,7 +24,7 @@ class FleetBase(SQLModel):
 _FLEET_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
-class FleetCreate(FleetBase):
+class FleetCreate(StrictInput, FleetBase):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:

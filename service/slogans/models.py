@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from service.clips.models import ClipPublic
 from service.db import str_enum
 from service.labels import clean_label, invisible_character
+from service.strict import StrictInput
 from service.timeutil import UTCDateTime, as_utc, utcnow
 
 LANGUAGES = ("zh-CN", "ug", "kk")
@@ -92,7 +93,7 @@ class SloganBase(SQLModel):
     valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class SloganCreate(SloganBase):
+class SloganCreate(StrictInput, SloganBase):
     issuer: str | None = Field(default=None, max_length=200)
 
     @field_validator("text")
@@ -117,7 +118,7 @@ class SloganCreate(SloganBase):
         return self
 
 
-class SloganUpdate(SQLModel):
+class SloganUpdate(StrictInput, SQLModel):
     """What police may change on their own slogan; a new text goes back to review."""
 
     text: str | None = None
