@@ -6,6 +6,8 @@ from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from service.audio.profiles import DEFAULT_PROFILE, check_profile_name
+from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem
+from service.db import str_enum
 from service.labels import clean_label
 from service.strict import StrictInput
 from service.timeutil import UTCDateTime, utcnow
@@ -19,6 +21,8 @@ class FleetBase(SQLModel):
     region: str | None = Field(default=None, max_length=100)
     # The device profile its locks play (GET /v1/profiles); the event answer gives this rendition.
     profile: str = Field(default=DEFAULT_PROFILE, max_length=20)
+    # The coordinate system its backend reports positions in, for events and bikes CSV that name none.
+    coord_system: CoordSystem = Field(default=DEFAULT_COORD_SYSTEM, sa_type=str_enum(CoordSystem))
 
 
 _FLEET_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
