@@ -9,7 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from service.clips.models import ClipFormat, LockEvent
 from service.db import str_enum
-from service.timeutil import UTCDateTime, as_utc, utcnow
+from service.timeutil import LocalDateTime, UTCDateTime, as_utc, utcnow
 
 # How far ahead of the server's clock a lock's clock may run.
 MAX_CLOCK_AHEAD = timedelta(minutes=15)
@@ -149,9 +149,9 @@ class PlayedIn(BaseModel):
 
 class PlayedResult(SQLModel):
     event_id: str
-    occurred_at: datetime  # the operator's event time
-    received_at: datetime  # the server's time when the event arrived
-    played_at: datetime  # the device's clock when it played (or failed, or skipped)
+    occurred_at: LocalDateTime  # the operator's event time
+    received_at: LocalDateTime  # the server's time when the event arrived
+    played_at: LocalDateTime  # the device's clock when it played (or failed, or skipped)
     status: PlayStatus
     # played_at - received_at when beyond the threshold (EBIKE_VOICE_CLOCK_SKEW_THRESHOLD_S), else null.
     clock_skew_s: float | None

@@ -10,7 +10,7 @@ from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem
 from service.db import str_enum
 from service.labels import clean_label
 from service.strict import StrictInput
-from service.timeutil import UTCDateTime, utcnow
+from service.timeutil import LocalDateTime, UTCDateTime, utcnow
 
 
 class FleetBase(SQLModel):
@@ -54,7 +54,7 @@ class Fleet(FleetBase, table=True):
 
 
 class FleetPublic(FleetBase):
-    created_at: datetime
+    created_at: LocalDateTime
 
 
 class Bike(SQLModel, table=True):
@@ -74,7 +74,7 @@ class BikePublic(SQLModel):
     fleet_id: str
     bike_id: str
     last_zone_id: str | None
-    last_seen_at: datetime | None
+    last_seen_at: LocalDateTime | None
     last_slogan_id: int | None
 
 

@@ -42,7 +42,7 @@ def test_bikes_from_csv_and_first_events_are_listed_with_last_zone_and_time(
     assert [b["bike_id"] for b in bikes] == ["BE00001", "BE00002", "BE00003", "NEW9"]
     seen = {b["bike_id"]: (b["last_zone_id"], b["last_seen_at"]) for b in bikes}
     assert seen["BE00001"] == (None, None)
-    assert seen["BE00002"] == ("home", "2026-11-29T00:00:00Z")
+    assert seen["BE00002"] == ("home", "2026-11-29T08:00:00+08:00")
     page = client.get(f"/v1/fleets/{fleet}/bikes", params={"limit": 2, "offset": 1}, headers=admin).json()
     assert [b["bike_id"] for b in page] == ["BE00002", "BE00003"]
 
