@@ -101,7 +101,8 @@ class LockEventLog(SQLModel, table=True):
     # Proof of play, reported by the device: its own clock, kept apart from occurred_at and received_at.
     played_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     play_status: PlayStatus | None = Field(default=None, sa_type=str_enum(PlayStatus))
-    # played_at - received_at in seconds, set only when beyond the configured threshold.
+    # The device's clock against the server's when it reported (PlayedIn.clock_skew_s), in seconds, set only
+    # when beyond the configured threshold.
     clock_skew_s: float | None = None
 
 
@@ -140,11 +141,23 @@ class SnapshotVersion(SQLModel, table=True):
 class PlayedIn(BaseModel):
     played_at: datetime
     status: PlayStatus
+    # The device's clock when it sent this report: set against the server's at arrival, it tells clock skew
+    # apart from a report sent late (an offline lock's backlog played long before it is uploaded).
+    sent_at: datetime | None = None
 
-    @field_validator("played_at")
+    @field_validator("played_at", "sent_at")
     @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        return as_utc(value)
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def clock_skew_s(self, now: datetime) -> float | None:
+        """How far the device's clock runs ahead (+) or behind (-) the server's, `now` being the report's
+        arrival: sent_at - now. Without sent_at only a play stamped later than its report's arrival shows
+        skew; one stamped earlier may be a backlog, and its delay says nothing of the clock."""
+        if self.sent_at is not None:
+            return (self.sent_at - now).total_seconds()
+        ahead = (self.played_at - now).total_seconds()
+        return ahead if ahead > 0 else None
 
 
 class PlayedResult(SQLModel):
@@ -153,7 +166,8 @@ class PlayedResult(SQLModel):
     received_at: LocalDateTime  # the server's time when the event arrived
     played_at: LocalDateTime  # the device's clock when it played (or failed, or skipped)
     status: PlayStatus
-    # played_at - received_at when beyond the threshold (EBIKE_VOICE_CLOCK_SKEW_THRESHOLD_S), else null.
+    # The device's clock against the server's (PlayedIn.clock_skew_s) when beyond the threshold
+    # (EBIKE_VOICE_CLOCK_SKEW_THRESHOLD_S), else null.
     clock_skew_s: float | None
 
 

@@ -403,7 +403,7 @@ def record_play(
     if row.play_status is None:
         if row.clip_id is None and played_in.status is PlayStatus.played:
             raise Invalid("this event was answered without a clip: there was nothing to play")
-        skew = (played_in.played_at - row.received_at).total_seconds()
+        skew = played_in.clock_skew_s(utcnow())
         # Conditional, so two racing reports cannot both count: the first one claims the row.
         claim = (
             update(LockEventLog)
@@ -411,7 +411,7 @@ def record_play(
             .values(
                 played_at=played_in.played_at,
                 play_status=played_in.status,
-                clock_skew_s=round(skew, 3) if abs(skew) > skew_threshold_s else None,
+                clock_skew_s=round(skew, 3) if skew is not None and abs(skew) > skew_threshold_s else None,
             )
         )
         if session.exec(claim).rowcount == 1 and played_in.status is PlayStatus.played:  # type: ignore[call-overload]
