@@ -65,8 +65,8 @@ def not_ahead(value: datetime, name: str, limit: timedelta) -> datetime:
     at = as_utc(value)
     ahead = at - utcnow()
     if ahead > limit:
-        hours = ahead.total_seconds() / 3600
-        amount = f"{hours:.0f} h" if hours >= 1 else f"{ahead.total_seconds() / 60:.0f} min"
+        minutes, hours = round(ahead.total_seconds() / 60), ahead.total_seconds() / 3600
+        amount = f"{minutes} min" if minutes < 60 else f"{hours:.1f} h".replace(".0 h", " h")
         naive = " (no offset given: read on the local clock)" if value.tzinfo is None else ""
         raise ValueError(
             f"{name} read as {local_iso(at.replace(microsecond=0))}{naive}, {amount} ahead of the server's "

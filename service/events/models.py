@@ -2,14 +2,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
+from pydantic import field_validator
 from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.clips.models import ClipFormat, LockEvent
 from service.db import str_enum
-from service.timeutil import LocalDateTime, UTCDateTime, as_utc, utcnow
+from service.strict import StrictInput
+from service.timeutil import LocalDateTime, UTCDateTime, as_utc, not_ahead, utcnow
 
 # How far ahead of the server's clock a lock's clock may run.
 MAX_CLOCK_AHEAD = timedelta(minutes=15)
@@ -22,7 +23,7 @@ class PlayStatus(StrEnum):
     skipped = "skipped"
 
 
-class EventIn(BaseModel):
+class EventIn(StrictInput):
     event_id: str = PydanticField(min_length=1, max_length=100, pattern=ID_PATTERN)
     bike_id: str = PydanticField(min_length=1, max_length=100, pattern=ID_PATTERN)
     fleet_id: str = PydanticField(min_length=1, max_length=100)
@@ -34,13 +35,8 @@ class EventIn(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        value = as_utc(value)
-        if value > utcnow() + MAX_CLOCK_AHEAD:
-            # A lock's clock far ahead would move the bike's day forward and reset its daily caps.
-            raise ValueError(
-                f"occurred_at is more than {MAX_CLOCK_AHEAD.seconds // 60} minutes in the future"
-            )
-        return value
+        # A lock's clock far ahead would move the bike's day forward and reset its daily caps.
+        return not_ahead(value, "occurred_at", MAX_CLOCK_AHEAD)
 
 
 class ClipRef(SQLModel):
@@ -138,7 +134,7 @@ class SnapshotVersion(SQLModel, table=True):
     version: int = 0
 
 
-class PlayedIn(BaseModel):
+class PlayedIn(StrictInput):
     played_at: datetime
     status: PlayStatus
     # The device's clock when it sent this report: set against the server's at arrival, it tells clock skew
@@ -171,7 +167,7 @@ class PlayedResult(SQLModel):
     clock_skew_s: float | None
 
 
-class EventBatchIn(BaseModel):
+class EventBatchIn(StrictInput):
     # Items stay raw here so that one malformed item is reported alone instead of failing the request.
     events: list[dict[str, Any]]
 
