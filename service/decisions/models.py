@@ -5,6 +5,7 @@ from pydantic import field_validator
 from sqlmodel import SQLModel
 
 from service.clips.models import LockEvent
+from service.coords import CoordSystem
 from service.events.decision import Reason
 from service.events.models import ID_PATTERN, ClipRef
 from service.strict import StrictInput
@@ -18,6 +19,7 @@ class ExplainQuery(StrictInput):
     lon: float = PydanticField(ge=-180, le=180, allow_inf_nan=False)
     event: LockEvent = LockEvent.unlock
     at: datetime | None = PydanticField(default=None, description="default: now")
+    coord_system: CoordSystem | None = PydanticField(default=None, description="default: the fleet's")
 
     @field_validator("at")
     @classmethod

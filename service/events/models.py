@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.clips.models import ClipFormat, LockEvent
+from service.coords import CoordSystem, to_wgs84
 from service.db import str_enum
 from service.strict import StrictInput
 from service.timeutil import LocalDateTime, UTCDateTime, as_utc, not_ahead, utcnow
@@ -31,6 +32,16 @@ class EventIn(StrictInput):
     lat: float = PydanticField(ge=-90, le=90, allow_inf_nan=False)
     lon: float = PydanticField(ge=-180, le=180, allow_inf_nan=False)
     occurred_at: datetime
+    # The system lat/lon are in; none: the fleet's (service/coords.py). Decided on in WGS-84 (in_wgs84).
+    coord_system: CoordSystem | None = None
+
+    def in_wgs84(self, fleet_default: CoordSystem) -> "EventIn":
+        """This event with its position in WGS-84, its own coord_system or else its fleet's converted."""
+        system = self.coord_system or fleet_default
+        if system is CoordSystem.wgs84:
+            return self
+        lon, lat = to_wgs84(self.lon, self.lat, system)
+        return self.model_copy(update={"lon": lon, "lat": lat, "coord_system": CoordSystem.wgs84})
 
     @field_validator("occurred_at")
     @classmethod
@@ -170,6 +181,8 @@ class PlayedResult(SQLModel):
 class EventBatchIn(StrictInput):
     # Items stay raw here so that one malformed item is reported alone instead of failing the request.
     events: list[dict[str, Any]]
+    # For the items that name none (each may name its own); none: each item's fleet's.
+    coord_system: CoordSystem | None = None
 
 
 class ItemError(SQLModel):
