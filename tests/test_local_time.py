@@ -26,6 +26,8 @@ def test_naive_times_are_read_on_the_local_clock(
     assert created.status_code == 201, created.text
     assert created.json()["starts_at"] == "2026-12-01T00:00:00+08:00"  # midnight in Beijing, not 08:00
     assert created.json()["created_at"].endswith("+08:00")
+    (audited,) = client.get("/v1/audit", params={"entity": "campaign"}, headers=admin).json()
+    assert audited["at"].endswith("+08:00") and audited["after"]["starts_at"] == "2026-12-01T00:00:00+08:00"
     aware = {**body, "starts_at": "2026-12-01T00:00:00Z"}
     assert (
         client.post("/v1/campaigns", json=aware, headers=admin).json()["starts_at"]
