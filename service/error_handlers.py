@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service.errors import RETRY_AFTER_S, ServiceError
+from service.strict import unknown_field_message
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +51,15 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422, without echoing the input back (it may be megabytes, or NaN that JSON cannot carry)."""
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {
-            "type": e.get("type"),
-            "loc": list(e.get("loc", ())),
-            "msg": str(e.get("msg", "")).removeprefix("Value error, "),
-        }
-        for e in exc.errors()
+        {"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": _message(e)} for e in exc.errors()
     ]
     return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _message(error: dict) -> str:  # type: ignore[type-arg]
+    if error.get("type") == "extra_forbidden" and error.get("loc"):
+        return unknown_field_message(error["loc"][-1])
+    return str(error.get("msg", "")).removeprefix("Value error, ")
 
 
 def install_error_handlers(app: FastAPI) -> None:

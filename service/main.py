@@ -28,6 +28,7 @@ from service.events.snapshot import SnapshotHolder
 from service.events.writer_process import WriterProcess
 from service.observability.logs import configure_logging
 from service.observability.middleware import RequestContext
+from service.timeutil import use_local_zone
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def serve_app() -> FastAPI:
 def create_app(settings: Settings | None = None, *, serving: bool = False) -> FastAPI:
     settings = settings or get_settings()
     install_audit()
+    use_local_zone(settings.tz)  # how naive input times are read and output times shown
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

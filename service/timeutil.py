@@ -1,7 +1,12 @@
-"""Aware UTC datetimes everywhere: in the API, in Python and in both databases."""
+"""Time: aware UTC datetimes inside (Python and both databases); the deployment's local time
+(EBIKE_VOICE_TIMEZONE, default Asia/Shanghai) at the edges. A time a client sends without an offset is read
+on the local clock, and every time the API answers with carries the local offset (RFC 3339)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
 
+from pydantic import PlainSerializer, WithJsonSchema
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
@@ -14,20 +19,72 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
+class _LocalZone:
+    """The deployment's time zone: the app sets it from its settings at start (use_local_zone); scripts get
+    the environment's."""
+
+    zone: ZoneInfo | None = None
+
+
+def use_local_zone(zone: ZoneInfo) -> None:
+    _LocalZone.zone = zone
+
+
+def local_zone() -> ZoneInfo:
+    if _LocalZone.zone is None:
+        from service.config import get_settings
+
+        _LocalZone.zone = get_settings().tz
+    return _LocalZone.zone
+
+
 def _to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def as_utc(value: datetime) -> datetime:
-    """A time a client sent: naive is taken as UTC, aware is converted. Times outside the years 2000-2099
-    are refused (ValueError): they are typing errors, and some overflow when converted."""
+    """A time a client sent: naive is read on the local clock, aware is converted. Times outside the years
+    2000-2099 are refused (ValueError): they are typing errors, and some overflow when converted."""
     try:
-        value = _to_utc(value)
+        value = (value.replace(tzinfo=local_zone()) if value.tzinfo is None else value).astimezone(UTC)
     except OverflowError:
         raise ValueError("time out of range: use a date in the years 2000 to 2099") from None
     if not EARLIEST <= value < LATEST:
         raise ValueError("time out of range: use a date in the years 2000 to 2099")
     return value
+
+
+def local_iso(value: datetime, timespec: str = "auto") -> str:
+    """RFC 3339 with the local offset: 2026-12-01T08:00:00+08:00."""
+    return value.astimezone(local_zone()).isoformat(timespec=timespec)
+
+
+def not_ahead(value: datetime, name: str, limit: timedelta) -> datetime:
+    """A client's time (as as_utc reads it) no further than `limit` ahead of the server's clock; the error
+    says how it was read, since a naive time read on the wrong clock is the usual cause."""
+    at = as_utc(value)
+    ahead = at - utcnow()
+    if ahead > limit:
+        minutes, hours = round(ahead.total_seconds() / 60), ahead.total_seconds() / 3600
+        amount = f"{minutes} min" if minutes < 60 else f"{hours:.1f} h".replace(".0 h", " h")
+        naive = " (no offset given: read on the local clock)" if value.tzinfo is None else ""
+        raise ValueError(
+            f"{name} read as {local_iso(at.replace(microsecond=0))}{naive}, {amount} ahead of the server's "
+            f"clock; at most {limit.total_seconds() / 60:.0f} min ahead is taken"
+        )
+    return at
+
+
+def _json_time(value: datetime) -> str:
+    return local_iso(value)
+
+
+# Every datetime the API answers with: shown on the local clock, with its offset.
+LocalDateTime = Annotated[
+    datetime,
+    PlainSerializer(_json_time, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

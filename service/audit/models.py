@@ -4,7 +4,7 @@ from typing import Any
 from sqlalchemy import JSON, Index
 from sqlmodel import Field, SQLModel
 
-from service.timeutil import UTCDateTime, utcnow
+from service.timeutil import LocalDateTime, UTCDateTime, utcnow
 
 
 class AuditEntry(SQLModel, table=True):
@@ -27,7 +27,7 @@ class AuditEntry(SQLModel, table=True):
 
 class AuditPublic(SQLModel):
     id: int
-    at: datetime
+    at: LocalDateTime
     actor_key_id: int | None
     actor: str
     action: str

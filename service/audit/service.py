@@ -13,7 +13,7 @@ from service.auth.models import ApiKey
 from service.campaigns.models import Campaign
 from service.fleets.models import Fleet
 from service.slogans.models import Slogan
-from service.timeutil import utcnow
+from service.timeutil import local_iso, utcnow
 from service.zones.models import Zone
 
 AUDITED: dict[type[SQLModel], str] = {
@@ -42,7 +42,7 @@ def _entry(session: Session, action: str, entity: str, obj: SQLModel, **values: 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.isoformat()
+        return local_iso(value)  # as the API shows times
     if isinstance(value, enum.Enum):
         return value.value
     return value

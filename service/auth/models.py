@@ -7,7 +7,8 @@ from sqlmodel import Field, SQLModel
 
 from service.db import str_enum
 from service.labels import clean_label
-from service.timeutil import UTCDateTime, as_utc, utcnow
+from service.strict import StrictInput
+from service.timeutil import LocalDateTime, UTCDateTime, as_utc, utcnow
 
 
 class Role(StrEnum):
@@ -33,7 +34,7 @@ class ApiKey(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class KeyCreate(SQLModel):
+class KeyCreate(StrictInput, SQLModel):
     name: str = Field(min_length=1, max_length=200)
     role: Role
     issuer: str | None = Field(default=None, min_length=1, max_length=200)
@@ -62,10 +63,10 @@ class KeyPublic(SQLModel):
     role: Role
     issuer: str | None
     fleet_ids: list[str]
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
-    last_used_at: datetime | None
+    created_at: LocalDateTime
+    expires_at: LocalDateTime | None
+    revoked_at: LocalDateTime | None
+    last_used_at: LocalDateTime | None
 
 
 class KeyCreated(KeyPublic):

@@ -11,7 +11,8 @@ from service.clips.models import LockEvent
 from service.db import MAX_INT_ID, str_enum
 from service.events.clock import WEEKDAYS, Daypart, TimeWindow, format_hhmm
 from service.labels import clean_label
-from service.timeutil import UTCDateTime, as_utc, utcnow
+from service.strict import StrictInput
+from service.timeutil import LocalDateTime, UTCDateTime, as_utc, utcnow
 
 
 class Priority(StrEnum):
@@ -52,8 +53,8 @@ class CampaignBase(SQLModel):
     zone_kinds: list[str] = Field(default_factory=list, sa_type=JSON)
     fleet_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     events: list[LockEvent] = Field(default_factory=lambda: [LockEvent.unlock, LockEvent.lock], sa_type=JSON)
-    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    starts_at: LocalDateTime | None = Field(default=None, sa_type=UTCDateTime)
+    ends_at: LocalDateTime | None = Field(default=None, sa_type=UTCDateTime)
     weight: float = 1.0
     priority: Priority = Field(default=Priority.normal, sa_type=str_enum(Priority))
     # Regions (zone regions; outside zones the fleet's region) target like zone_ids and zone_kinds do.
@@ -70,7 +71,7 @@ class CampaignBase(SQLModel):
     max_plays_per_bike_per_day: int | None = Field(default=None, ge=1, le=1000)
 
 
-class CampaignCreate(CampaignBase):
+class CampaignCreate(StrictInput, CampaignBase):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
@@ -130,4 +131,4 @@ class Campaign(CampaignBase, table=True):
 
 class CampaignPublic(CampaignBase):
     id: int
-    created_at: datetime
+    created_at: LocalDateTime

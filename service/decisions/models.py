@@ -1,22 +1,25 @@
 from datetime import datetime
 
-from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
+from pydantic import field_validator
 from sqlmodel import SQLModel
 
 from service.clips.models import LockEvent
+from service.coords import CoordSystem
 from service.events.decision import Reason
 from service.events.models import ID_PATTERN, ClipRef
+from service.strict import StrictInput
 from service.timeutil import as_utc
 
 
-class ExplainQuery(BaseModel):
+class ExplainQuery(StrictInput):
     fleet_id: str = PydanticField(min_length=1, max_length=100)
     bike_id: str = PydanticField(min_length=1, max_length=100, pattern=ID_PATTERN)
     lat: float = PydanticField(ge=-90, le=90, allow_inf_nan=False)
     lon: float = PydanticField(ge=-180, le=180, allow_inf_nan=False)
     event: LockEvent = LockEvent.unlock
     at: datetime | None = PydanticField(default=None, description="default: now")
+    coord_system: CoordSystem | None = PydanticField(default=None, description="default: the fleet's")
 
     @field_validator("at")
     @classmethod

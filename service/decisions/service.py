@@ -4,6 +4,7 @@ import random
 
 from sqlmodel import Session
 
+from service.coords import to_wgs84
 from service.decisions.models import (
     CampaignVerdict,
     ExplainedAnswer,
@@ -28,7 +29,8 @@ def explain_decision(
     state = peek_bike_state(
         session=session, fleet_id=query.fleet_id, bike_id=query.bike_id, day=snapshot.settings.local_day(at)
     )
-    zone = snapshot.zones.locate(query.lon, query.lat)
+    lon, lat = to_wgs84(query.lon, query.lat, query.coord_system or snapshot.coord_system_of(query.fleet_id))
+    zone = snapshot.zones.locate(lon, lat)
     result = explain(
         snapshot,
         EventQuery(

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from service.audio.profiles import DEFAULT_PROFILE
+from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem
 from service.events.clock import Daypart, LocalMoment, QuietHours, TimeWindow, format_hhmm, local_moment
 from service.zones.geometry import ZoneIndex, ZoneInfo
 
@@ -259,12 +260,18 @@ class Snapshot:
     fleet_regions: Mapping[str, str] = field(default_factory=dict)  # fleet id -> its region, if any
     settings: DecisionSettings = DecisionSettings()
     fleet_profiles: Mapping[str, str] = field(default_factory=dict)  # fleet id -> device profile
+    # fleet id -> the coordinate system its positions come in, where not WGS-84
+    fleet_coord_systems: Mapping[str, CoordSystem] = field(default_factory=dict)
     entries: Mapping[str, tuple[Entry, ...]] = field(init=False)  # lock event -> every campaign for it
     index: Mapping[str, CampaignIndex] = field(init=False)  # lock event -> its campaigns by target
 
     def profile_of(self, fleet_id: str) -> str:
         """The device profile the fleet's locks play: only that rendition will do."""
         return self.fleet_profiles.get(fleet_id, DEFAULT_PROFILE)
+
+    def coord_system_of(self, fleet_id: str) -> CoordSystem:
+        """The coordinate system of the fleet's positions when an event names none."""
+        return self.fleet_coord_systems.get(fleet_id, DEFAULT_COORD_SYSTEM)
 
     def __post_init__(self) -> None:
         entries: dict[str, list[Entry]] = defaultdict(list)

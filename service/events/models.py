@@ -2,14 +2,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, field_validator
 from pydantic import Field as PydanticField
+from pydantic import field_validator
 from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.clips.models import ClipFormat, LockEvent
+from service.coords import CoordSystem, to_wgs84
 from service.db import str_enum
-from service.timeutil import UTCDateTime, as_utc, utcnow
+from service.strict import StrictInput
+from service.timeutil import LocalDateTime, UTCDateTime, as_utc, not_ahead, utcnow
 
 # How far ahead of the server's clock a lock's clock may run.
 MAX_CLOCK_AHEAD = timedelta(minutes=15)
@@ -22,7 +24,7 @@ class PlayStatus(StrEnum):
     skipped = "skipped"
 
 
-class EventIn(BaseModel):
+class EventIn(StrictInput):
     event_id: str = PydanticField(min_length=1, max_length=100, pattern=ID_PATTERN)
     bike_id: str = PydanticField(min_length=1, max_length=100, pattern=ID_PATTERN)
     fleet_id: str = PydanticField(min_length=1, max_length=100)
@@ -30,17 +32,22 @@ class EventIn(BaseModel):
     lat: float = PydanticField(ge=-90, le=90, allow_inf_nan=False)
     lon: float = PydanticField(ge=-180, le=180, allow_inf_nan=False)
     occurred_at: datetime
+    # The system lat/lon are in; none: the fleet's (service/coords.py). Decided on in WGS-84 (in_wgs84).
+    coord_system: CoordSystem | None = None
+
+    def in_wgs84(self, fleet_default: CoordSystem) -> "EventIn":
+        """This event with its position in WGS-84, its own coord_system or else its fleet's converted."""
+        system = self.coord_system or fleet_default
+        if system is CoordSystem.wgs84:
+            return self
+        lon, lat = to_wgs84(self.lon, self.lat, system)
+        return self.model_copy(update={"lon": lon, "lat": lat, "coord_system": CoordSystem.wgs84})
 
     @field_validator("occurred_at")
     @classmethod
     def _utc(cls, value: datetime) -> datetime:
-        value = as_utc(value)
-        if value > utcnow() + MAX_CLOCK_AHEAD:
-            # A lock's clock far ahead would move the bike's day forward and reset its daily caps.
-            raise ValueError(
-                f"occurred_at is more than {MAX_CLOCK_AHEAD.seconds // 60} minutes in the future"
-            )
-        return value
+        # A lock's clock far ahead would move the bike's day forward and reset its daily caps.
+        return not_ahead(value, "occurred_at", MAX_CLOCK_AHEAD)
 
 
 class ClipRef(SQLModel):
@@ -101,7 +108,8 @@ class LockEventLog(SQLModel, table=True):
     # Proof of play, reported by the device: its own clock, kept apart from occurred_at and received_at.
     played_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     play_status: PlayStatus | None = Field(default=None, sa_type=str_enum(PlayStatus))
-    # played_at - received_at in seconds, set only when beyond the configured threshold.
+    # The device's clock against the server's when it reported (PlayedIn.clock_skew_s), in seconds, set only
+    # when beyond the configured threshold.
     clock_skew_s: float | None = None
 
 
@@ -137,29 +145,44 @@ class SnapshotVersion(SQLModel, table=True):
     version: int = 0
 
 
-class PlayedIn(BaseModel):
+class PlayedIn(StrictInput):
     played_at: datetime
     status: PlayStatus
+    # The device's clock when it sent this report: set against the server's at arrival, it tells clock skew
+    # apart from a report sent late (an offline lock's backlog played long before it is uploaded).
+    sent_at: datetime | None = None
 
-    @field_validator("played_at")
+    @field_validator("played_at", "sent_at")
     @classmethod
-    def _utc(cls, value: datetime) -> datetime:
-        return as_utc(value)
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def clock_skew_s(self, now: datetime) -> float | None:
+        """How far the device's clock runs ahead (+) or behind (-) the server's, `now` being the report's
+        arrival: sent_at - now. Without sent_at only a play stamped later than its report's arrival shows
+        skew; one stamped earlier may be a backlog, and its delay says nothing of the clock."""
+        if self.sent_at is not None:
+            return (self.sent_at - now).total_seconds()
+        ahead = (self.played_at - now).total_seconds()
+        return ahead if ahead > 0 else None
 
 
 class PlayedResult(SQLModel):
     event_id: str
-    occurred_at: datetime  # the operator's event time
-    received_at: datetime  # the server's time when the event arrived
-    played_at: datetime  # the device's clock when it played (or failed, or skipped)
+    occurred_at: LocalDateTime  # the operator's event time
+    received_at: LocalDateTime  # the server's time when the event arrived
+    played_at: LocalDateTime  # the device's clock when it played (or failed, or skipped)
     status: PlayStatus
-    # played_at - received_at when beyond the threshold (EBIKE_VOICE_CLOCK_SKEW_THRESHOLD_S), else null.
+    # The device's clock against the server's (PlayedIn.clock_skew_s) when beyond the threshold
+    # (EBIKE_VOICE_CLOCK_SKEW_THRESHOLD_S), else null.
     clock_skew_s: float | None
 
 
-class EventBatchIn(BaseModel):
+class EventBatchIn(StrictInput):
     # Items stay raw here so that one malformed item is reported alone instead of failing the request.
     events: list[dict[str, Any]]
+    # For the items that name none (each may name its own); none: each item's fleet's.
+    coord_system: CoordSystem | None = None
 
 
 class ItemError(SQLModel):

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus
+from service.coords import CoordSystem
 from service.db import WriterTurn
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
@@ -81,6 +82,8 @@ def decide_and_log(
     meanwhile) gets the first answer from the log. The transaction starts as a writer (lock_for_writing),
     so on SQLite nobody logs or moves a bike between those reads and the writes. `cache`: the pipeline's
     CommittedRows (SQLite), for the bikes and rollups as its last rounds left them."""
+    # Positions in WGS-84 from here on: the zone lookup and the log's lat/lon.
+    requests = [(e.in_wgs84(snapshot.coord_system_of(e.fleet_id)), key) for e, key in requests]
     lock_for_writing(session.connection())
     if cache is not None:
         cache.validate(session.connection())
@@ -204,13 +207,17 @@ async def answer_event(*, pipeline: EventPipeline, event_in: EventIn, api_key: A
 
 
 async def answer_batch(
-    *, pipeline: EventPipeline, items: list[dict[str, Any]], api_key: ApiKey
+    *, pipeline: EventPipeline, items: list[dict[str, Any]], api_key: ApiKey, coord_system: CoordSystem | None
 ) -> list[EventResult | EventError]:
-    """Many events (an offline lock's backlog) in one round; each item answered on its own."""
+    """Many events (an offline lock's backlog) in one round; each item answered on its own. `coord_system`:
+    the batch's, for items that name none."""
     parsed: list[EventIn | EventError] = []
     for item in items:
         try:
-            parsed.append(EventIn.model_validate(item))
+            event_in = EventIn.model_validate(item)
+            if event_in.coord_system is None and coord_system is not None:
+                event_in = event_in.model_copy(update={"coord_system": coord_system})
+            parsed.append(event_in)
         except ValidationError as exc:
             event_id = item.get("event_id") if isinstance(item, dict) else None
             parsed.append(_error(event_id, 422, json.loads(exc.json(include_url=False))))
@@ -403,7 +410,7 @@ def record_play(
     if row.play_status is None:
         if row.clip_id is None and played_in.status is PlayStatus.played:
             raise Invalid("this event was answered without a clip: there was nothing to play")
-        skew = (played_in.played_at - row.received_at).total_seconds()
+        skew = played_in.clock_skew_s(utcnow())
         # Conditional, so two racing reports cannot both count: the first one claims the row.
         claim = (
             update(LockEventLog)
@@ -411,7 +418,7 @@ def record_play(
             .values(
                 played_at=played_in.played_at,
                 play_status=played_in.status,
-                clock_skew_s=round(skew, 3) if abs(skew) > skew_threshold_s else None,
+                clock_skew_s=round(skew, 3) if skew is not None and abs(skew) > skew_threshold_s else None,
             )
         )
         if session.exec(claim).rowcount == 1 and played_in.status is PlayStatus.played:  # type: ignore[call-overload]

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from service.campaigns.models import PRIORITY_RANK, Campaign, parse_daypart
 from service.clips.models import Clip, ClipStatus, clip_url
 from service.config import Settings, get_settings
+from service.coords import CoordSystem
 from service.events.clock import QuietHours, TimeWindow, parse_window_text
 from service.events.decision import ClipInfo, CompiledCampaign, DecisionSettings, PlayableSlogan, Snapshot
 from service.events.models import SnapshotVersion
@@ -135,6 +136,7 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
         {f.id: f.region for f in fleets if f.region},
         decision_settings(settings),
         {f.id: f.profile for f in fleets},
+        {f.id: f.coord_system for f in fleets if f.coord_system is not CoordSystem.wgs84},
     )
 
 

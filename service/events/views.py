@@ -32,7 +32,9 @@ async def post_batch(batch: EventBatchIn, api_key: CachedOperatorKey, request: R
     limit = state.settings.event_batch_max
     if len(batch.events) > limit:
         raise ServiceError(f"a batch holds at most {limit} events; this one has {len(batch.events)}", 413)
-    results = await service.answer_batch(pipeline=state.event_pipeline, items=batch.events, api_key=api_key)
+    results = await service.answer_batch(
+        pipeline=state.event_pipeline, items=batch.events, api_key=api_key, coord_system=batch.coord_system
+    )
     return EventBatchResult(results=results)
 
 

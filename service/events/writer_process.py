@@ -52,7 +52,7 @@ _STOP = b"stop"
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 # An event as it goes down the pipe: (event_id, fleet_id, bike_id, event, lat, lon, occurred_at), and the
 # key it came with as (key id, the key's fleets): all a round needs of them, already validated.
-_Packed = tuple[tuple[str, str, str, str, float, float, Any], tuple[int | None, tuple[str, ...]]]
+_Packed = tuple[tuple[str, str, str, str, float, float, Any, Any], tuple[int | None, tuple[str, ...]]]
 
 
 class WriterProcess:
@@ -213,7 +213,7 @@ class WriterProcess:
 def _pack(event_in: EventIn, api_key: ApiKey) -> _Packed:
     event = (
         event_in.event_id, event_in.fleet_id, event_in.bike_id, event_in.event.value,
-        event_in.lat, event_in.lon, event_in.occurred_at,
+        event_in.lat, event_in.lon, event_in.occurred_at, event_in.coord_system,
     )  # fmt: skip
     return event, (api_key.id, tuple(api_key.fleet_ids))
 
@@ -282,7 +282,7 @@ def serve_rounds(pipe: Connection, settings: Settings) -> None:
 
 
 def _unpack(item: _Packed, keys: dict[tuple[int | None, tuple[str, ...]], ApiKey]) -> tuple[EventIn, ApiKey]:
-    (event_id, fleet_id, bike_id, event, lat, lon, occurred_at), key = item
+    (event_id, fleet_id, bike_id, event, lat, lon, occurred_at, coord_system), key = item
     api_key = keys.get(key)
     if api_key is None:
         api_key = keys[key] = ApiKey(
@@ -296,5 +296,6 @@ def _unpack(item: _Packed, keys: dict[tuple[int | None, tuple[str, ...]], ApiKey
         lat=lat,
         lon=lon,
         occurred_at=occurred_at,
+        coord_system=coord_system,
     )
     return event_in, api_key

@@ -6,8 +6,11 @@ from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from service.audio.profiles import DEFAULT_PROFILE, check_profile_name
+from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem
+from service.db import str_enum
 from service.labels import clean_label
-from service.timeutil import UTCDateTime, utcnow
+from service.strict import StrictInput
+from service.timeutil import LocalDateTime, UTCDateTime, utcnow
 
 
 class FleetBase(SQLModel):
@@ -18,12 +21,14 @@ class FleetBase(SQLModel):
     region: str | None = Field(default=None, max_length=100)
     # The device profile its locks play (GET /v1/profiles); the event answer gives this rendition.
     profile: str = Field(default=DEFAULT_PROFILE, max_length=20)
+    # The coordinate system its backend reports positions in, for events and bikes CSV that name none.
+    coord_system: CoordSystem = Field(default=DEFAULT_COORD_SYSTEM, sa_type=str_enum(CoordSystem))
 
 
 _FLEET_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
 
-class FleetCreate(FleetBase):
+class FleetCreate(StrictInput, FleetBase):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
@@ -49,7 +54,7 @@ class Fleet(FleetBase, table=True):
 
 
 class FleetPublic(FleetBase):
-    created_at: datetime
+    created_at: LocalDateTime
 
 
 class Bike(SQLModel, table=True):
@@ -69,7 +74,7 @@ class BikePublic(SQLModel):
     fleet_id: str
     bike_id: str
     last_zone_id: str | None
-    last_seen_at: datetime | None
+    last_seen_at: LocalDateTime | None
     last_slogan_id: int | None
 
 

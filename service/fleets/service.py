@@ -1,18 +1,24 @@
 import csv
 import io
+import math
 import re
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey, Role
 from service.clips.synthesis import ensure_profile_clips, profiles_in_use
+from service.coords import CoordSystem, to_wgs84
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.events.snapshot import bump_version
 from service.fleets.models import Bike, BikeImportResult, Fleet, FleetCreate
 
 MAX_BIKES_PER_IMPORT = 100_000
 _BIKE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,100}$")  # as in lock events
+Position = tuple[float, float]  # (lon, lat) in WGS-84
+# The zone id of each (lon, lat), or None outside every zone: the decision snapshot's zone index.
+Locate = Callable[[Sequence[Position]], Sequence[str | None]]
 
 
 def create_fleet(*, session: Session, fleet_in: FleetCreate) -> Fleet:
@@ -44,8 +50,9 @@ def get_fleet_for(*, session: Session, fleet_id: str, api_key: ApiKey) -> Fleet:
     return fleet
 
 
-def parse_bike_csv(data: bytes) -> list[str]:
-    """A CSV with a header row naming a bike_id column (other columns are ignored)."""
+def parse_bike_csv(data: bytes, coord_system: CoordSystem) -> dict[str, Position | None]:
+    """A CSV with a header row naming a bike_id column, and optionally lat and lon (where the bike is parked,
+    in `coord_system`; converted to WGS-84). Other columns are ignored."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -53,48 +60,71 @@ def parse_bike_csv(data: bytes) -> list[str]:
     # newline="" lets the csv module handle line ends itself, quoted ones included.
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        bike_ids = _read_bike_ids(reader)
+        bikes = _read_bikes(reader, coord_system)
     except csv.Error as exc:
         raise Invalid(f"line {reader.line_num}: not valid CSV ({exc})") from None
-    if not bike_ids:
+    if not bikes:
         raise Invalid("the CSV lists no bikes")
-    return list(bike_ids)
+    return bikes
 
 
-def _read_bike_ids(reader: "csv.DictReader[str]") -> dict[str, int]:
+def _read_bikes(reader: "csv.DictReader[str]", coord_system: CoordSystem) -> dict[str, Position | None]:
     if not reader.fieldnames or "bike_id" not in [f.strip() for f in reader.fieldnames]:
         raise Invalid("the CSV needs a header row with a bike_id column")
     reader.fieldnames = [f.strip() for f in reader.fieldnames]
-    bike_ids: dict[str, int] = {}
+    placed = {"lat", "lon"} <= set(reader.fieldnames)
+    bikes: dict[str, Position | None] = {}
+    lines: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
         bike_id = (row.get("bike_id") or "").strip()
         if not _BIKE_ID.match(bike_id):
             raise Invalid(f"line {line}: bike_id {bike_id!r} must be 1-100 letters, digits or ._:@-")
-        if bike_id in bike_ids:
-            raise Invalid(f"line {line}: bike_id {bike_id!r} repeats line {bike_ids[bike_id]}")
-        bike_ids[bike_id] = line
-        if len(bike_ids) > MAX_BIKES_PER_IMPORT:
+        if bike_id in lines:
+            raise Invalid(f"line {line}: bike_id {bike_id!r} repeats line {lines[bike_id]}")
+        lines[bike_id] = line
+        bikes[bike_id] = _position(row, line, coord_system) if placed else None
+        if len(bikes) > MAX_BIKES_PER_IMPORT:
             raise Invalid(f"at most {MAX_BIKES_PER_IMPORT} bikes per import")
-    return bike_ids
+    return bikes
 
 
-def import_bikes(*, session: Session, fleet: Fleet, data: bytes) -> BikeImportResult:
-    """Register the listed bikes; bikes already known keep their state."""
-    bike_ids = parse_bike_csv(data)
+def _position(row: dict[str, str], line: int, coord_system: CoordSystem) -> Position | None:
+    lat, lon = (row.get("lat") or "").strip(), (row.get("lon") or "").strip()
+    if not lat and not lon:
+        return None
+    try:
+        lat_deg, lon_deg = float(lat), float(lon)
+    except ValueError:
+        lat_deg = lon_deg = math.nan
+    if not (-90 <= lat_deg <= 90 and -180 <= lon_deg <= 180):
+        raise Invalid(f"line {line}: lat and lon must be degrees ({lat!r}, {lon!r})")
+    return to_wgs84(lon_deg, lat_deg, coord_system)
+
+
+def import_bikes(
+    *, session: Session, fleet: Fleet, data: bytes, coord_system: CoordSystem | None, locate: Locate
+) -> BikeImportResult:
+    """Register the listed bikes, new ones in the zone their position is in; bikes already known keep their
+    state. Positions are in `coord_system`, by default the fleet's."""
+    bikes = parse_bike_csv(data, coord_system or fleet.coord_system)
+    bike_ids = list(bikes)
     known: set[str] = set()
     for start in range(0, len(bike_ids), 1000):
         chunk = bike_ids[start : start + 1000]
         query = select(Bike.bike_id).where(Bike.fleet_id == fleet.id, col(Bike.bike_id).in_(chunk))
         known.update(session.exec(query))
-    session.add_all(Bike(fleet_id=fleet.id, bike_id=b) for b in bike_ids if b not in known)
+    new = [(bike_id, position) for bike_id, position in bikes.items() if bike_id not in known]
+    placed = [(bike_id, position) for bike_id, position in new if position is not None]
+    zones = dict(zip([b for b, _ in placed], locate([p for _, p in placed]), strict=True)) if placed else {}
+    session.add_all(Bike(fleet_id=fleet.id, bike_id=b, last_zone_id=zones.get(b)) for b, _ in new)
     try:
         session.commit()
     except IntegrityError:
         # A first event of one of these bikes registered it meanwhile: nothing was written, try again.
         session.rollback()
         raise Conflict("some of these bikes were registered meanwhile; send the CSV again") from None
-    return BikeImportResult(created=len(bike_ids) - len(known), existing=len(known))
+    return BikeImportResult(created=len(new), existing=len(known))
 
 
 def list_bikes(*, session: Session, fleet: Fleet, limit: int, offset: int) -> list[Bike]:

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -5,11 +6,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.auth.deps import AdminKey, CurrentKey
 from service.auth.models import Role
+from service.coords import CoordSystem
 from service.db import MAX_INT_ID
 from service.deps import SessionDep
 from service.errors import Forbidden
 from service.fleets import service
 from service.fleets.models import BikeImportResult, BikePublic, Fleet, FleetCreate, FleetPublic
+from service.fleets.service import Position
 
 router = APIRouter()
 
@@ -47,10 +50,25 @@ _CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema"
 
 
 @router.post("/{fleet_id}/bikes/import", response_model=BikeImportResult, openapi_extra=_CSV_BODY)
-async def import_bikes(session: SessionDep, fleet: VisibleFleet, request: Request) -> BikeImportResult:
-    """Register bikes in bulk from a CSV with a `bike_id` column (admin, or the fleet's operator)."""
+async def import_bikes(
+    session: SessionDep, fleet: VisibleFleet, request: Request, coord_system: CoordSystem | None = None
+) -> BikeImportResult:
+    """Register bikes in bulk from a CSV with a `bike_id` column and optionally `lat` and `lon` (admin, or
+    the fleet's operator); positions are in `coord_system`, by default the fleet's."""
     data = await request.body()
-    return await run_in_threadpool(service.import_bikes, session=session, fleet=fleet, data=data)
+    snapshots = request.app.state.snapshots
+
+    def locate(points: Sequence[Position]) -> Sequence[str | None]:
+        return [zone.id if zone else None for zone in snapshots.get().zones.locate_many(points)]
+
+    return await run_in_threadpool(
+        service.import_bikes,
+        session=session,
+        fleet=fleet,
+        data=data,
+        coord_system=coord_system,
+        locate=locate,
+    )
 
 
 @router.get("/{fleet_id}/bikes", response_model=list[BikePublic])

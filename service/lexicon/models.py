@@ -5,6 +5,7 @@ from pydantic import field_validator, model_validator
 from sqlmodel import Field, SQLModel
 
 from service.slogans.models import clean_slogan_text
+from service.strict import StrictInput
 from service.timeutil import UTCDateTime, utcnow
 
 # A Latin word, or a hanzi word (for a polyphone, e.g. 还车).
@@ -20,7 +21,7 @@ class LexiconEntryBase(SQLModel):
     spoken: str = Field(max_length=100)
 
 
-class LexiconEntryIn(LexiconEntryBase):
+class LexiconEntryIn(StrictInput, LexiconEntryBase):
     @field_validator("word")
     @classmethod
     def _word(cls, value: str) -> str:
@@ -42,7 +43,7 @@ class LexiconEntry(LexiconEntryBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Lexicon(SQLModel):
+class Lexicon(StrictInput, SQLModel):
     entries: list[LexiconEntryIn]
 
     @model_validator(mode="after")

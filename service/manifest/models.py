@@ -1,8 +1,7 @@
-from datetime import datetime
-
 from sqlmodel import SQLModel
 
 from service.clips.models import ClipFormat, LockEvent
+from service.timeutil import LocalDateTime
 
 
 class ManifestClip(SQLModel):
@@ -18,6 +17,6 @@ class ManifestClip(SQLModel):
 class Manifest(SQLModel):
     fleet_id: str
     zone_id: str | None
-    valid_from: datetime
-    valid_until: datetime
+    valid_from: LocalDateTime
+    valid_until: LocalDateTime
     clips: list[ManifestClip]

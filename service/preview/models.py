@@ -6,9 +6,10 @@ from sqlmodel import SQLModel
 from service.audio.profiles import DEFAULT_PROFILE, check_profile_name
 from service.clips.models import ClipFormat, LockEvent
 from service.slogans.models import check_language, check_scripts, clean_slogan_text
+from service.strict import StrictInput
 
 
-class PreviewIn(SQLModel):
+class PreviewIn(StrictInput, SQLModel):
     text: str
     language: str = "zh-CN"
     # With an event, the clip opens as the lock would play it (「开锁成功！」 …); without, the text alone.

@@ -10,7 +10,8 @@ from sqlmodel import Field, SQLModel
 from service.clips.models import ClipPublic
 from service.db import str_enum
 from service.labels import clean_label, invisible_character
-from service.timeutil import UTCDateTime, as_utc, utcnow
+from service.strict import StrictInput
+from service.timeutil import LocalDateTime, UTCDateTime, as_utc, utcnow
 
 LANGUAGES = ("zh-CN", "ug", "kk")
 MAX_TEXT_CHARS = 80  # about 15 s of speech: a lock speaker plays short prompts
@@ -88,11 +89,11 @@ class SloganBase(SQLModel):
     text: str = Field(max_length=MAX_TEXT_CHARS * 4)
     language: str = Field(default="zh-CN", max_length=10)
     category: str | None = Field(default=None, max_length=100)
-    valid_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    valid_from: LocalDateTime | None = Field(default=None, sa_type=UTCDateTime)
+    valid_until: LocalDateTime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class SloganCreate(SloganBase):
+class SloganCreate(StrictInput, SloganBase):
     issuer: str | None = Field(default=None, max_length=200)
 
     @field_validator("text")
@@ -117,7 +118,7 @@ class SloganCreate(SloganBase):
         return self
 
 
-class SloganUpdate(SQLModel):
+class SloganUpdate(StrictInput, SQLModel):
     """What police may change on their own slogan; a new text goes back to review."""
 
     text: str | None = None
@@ -151,6 +152,6 @@ class SloganPublic(SloganBase):
     id: int
     issuer: str
     status: SloganStatus
-    created_at: datetime
-    reviewed_at: datetime | None
+    created_at: LocalDateTime
+    reviewed_at: LocalDateTime | None
     clips: list[ClipPublic]

@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi.responses import Response
 
+from service.timeutil import local_iso
+
 # A cell starting with one of these is read as a formula by spreadsheet programs (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -16,7 +18,7 @@ def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return local_iso(value, timespec="seconds")  # spreadsheets read no fractions of a second
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

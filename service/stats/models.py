@@ -5,7 +5,7 @@ from sqlmodel import Field, SQLModel
 
 from service.clips.models import LockEvent
 from service.db import str_enum
-from service.timeutil import UTCDateTime
+from service.timeutil import LocalDateTime, UTCDateTime
 
 # Rollups, maintained in the same transaction as the event log (service/stats/rollups.py). A play without
 # a zone is kept under zone_id "" (primary keys cannot hold NULL).
@@ -68,12 +68,12 @@ class ZoneCoverage(SQLModel):
     confirmed_plays: int
     unique_bikes: int
     slogans: int
-    last_play_at: datetime | None
+    last_play_at: LocalDateTime | None
 
 
 class Coverage(SQLModel):
-    since: datetime
-    until: datetime
+    since: LocalDateTime
+    until: LocalDateTime
     zones_total: int
     zones_covered: int
     coverage_ratio: float
@@ -82,15 +82,15 @@ class Coverage(SQLModel):
 
 
 class TimePoint(SQLModel):
-    t: datetime
+    t: LocalDateTime
     plays: int
     confirmed_plays: int
 
 
 class Timeseries(SQLModel):
     bucket: str
-    since: datetime
-    until: datetime
+    since: LocalDateTime
+    until: LocalDateTime
     points: list[TimePoint]
 
 
@@ -102,11 +102,11 @@ class SloganReach(SQLModel):
     confirmed_plays: int
     zones_reached: int
     unique_bikes: int
-    first_play_at: datetime | None
-    last_play_at: datetime | None
+    first_play_at: LocalDateTime | None
+    last_play_at: LocalDateTime | None
 
 
 class SloganStats(SQLModel):
-    since: datetime
-    until: datetime
+    since: LocalDateTime
+    until: LocalDateTime
     slogans: list[SloganReach]

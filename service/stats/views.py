@@ -12,6 +12,7 @@ from service.errors import Forbidden, Invalid
 from service.stats import service
 from service.stats.csv import csv_response
 from service.stats.models import Coverage, SloganStats, Timeseries
+from service.stats.rollups import local_day
 from service.timeutil import as_utc, utcnow
 
 router = APIRouter()
@@ -47,7 +48,7 @@ def get_coverage(
     slogan_id: Annotated[int | None, Query(ge=1, le=MAX_INT_ID)] = None,
     format: Format = "json",
 ) -> Coverage | Response:
-    """Plays per zone in [since, until); by default the last 30 days. Naive times are UTC."""
+    """Plays per zone in [since, until); by default the last 30 days. Naive times are local."""
     since, until = _period(since, until)
     report = service.coverage(
         session=session,
@@ -99,6 +100,9 @@ def get_timeseries(
         session=session, since=since, until=until, bucket=bucket, tz=tz, zone_id=zone_id, filters=filters
     )
     if format == "csv":
+        if bucket == "day":  # each day labelled by its local date, as people name it
+            days = ([local_day(p.t, tz), p.plays, p.confirmed_plays] for p in series.points)
+            return csv_response("timeseries-day.csv", ["day", "plays", "confirmed_plays"], days)
         rows = ([p.t, p.plays, p.confirmed_plays] for p in series.points)
         return csv_response(f"timeseries-{bucket}.csv", ["t", "plays", "confirmed_plays"], rows)
     return series

@@ -4,8 +4,9 @@ has one, otherwise a circle around its position."""
 import math
 from typing import Any
 
+from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem, geometry_to_wgs84, to_wgs84
 from service.errors import Invalid
-from service.zones.geometry import MAX_LATITUDE, GeometryError, zone_shape
+from service.zones.geometry import MAX_LATITUDE, GeometryError, check_rfc7946, zone_shape
 from service.zones.models import Zone, clean_zone_id
 
 MAX_STATIONS = 20_000
@@ -42,8 +43,11 @@ def parse_station_information(
     region: str | None = None,
     police_unit: str | None = None,
     id_prefix: str = "",
+    coord_system: CoordSystem | None = None,
 ) -> list[Zone]:
-    """Check every station before anything is written: one bad station rejects the whole import."""
+    """Check every station before anything is written: one bad station rejects the whole import. GBFS
+    positions are WGS-84; a feed made from a Chinese map's may say coord_system gcj02 or bd09."""
+    system = coord_system or DEFAULT_COORD_SYSTEM
     data = payload.get("data") if isinstance(payload, dict) else None
     stations = data.get("stations") if isinstance(data, dict) else None
     if not isinstance(stations, list):
@@ -77,10 +81,12 @@ def parse_station_information(
             hint = " (latitude and longitude swapped?)" if swapped else ""
             fault = f"lat (within ±{MAX_LATITUDE:g}) and lon must be WGS-84 degrees{hint}"
             raise _station_error(index, station_id, fault)
-        area = station.get("station_area")
+        lon, lat = to_wgs84(lon, lat, system)
+        area = geometry_to_wgs84(station.get("station_area"), system)
         geometry = area if area is not None else {"type": "Point", "coordinates": [lon, lat]}
         try:
             shape = zone_shape(geometry, None if area is not None else radius_m)
+            check_rfc7946(geometry)
         except GeometryError as exc:
             raise _station_error(index, station_id, f"station_area: {exc}" if area else str(exc)) from None
         if (

@@ -52,6 +52,32 @@ def zone_shape(geometry: dict[str, Any], radius_m: float | None) -> BaseGeometry
     return geom
 
 
+def check_rfc7946(geometry: dict[str, Any]) -> None:
+    """What RFC 7946 asks of a polygon that shapely lets pass (call after zone_shape accepted it): every
+    ring closed, its last position the first again, with at least four positions (3.1.6; shapely closes
+    an open ring silently, so a truncated export would pass as some other shape); and no polygon spanning
+    more than 180 degrees of longitude (3.1.9: one that crosses the antimeridian is cut in two, so a
+    wider one is nearly always a sign error, taken the long way round the Earth)."""
+    kind = geometry["type"]
+    if kind not in ("Polygon", "MultiPolygon"):
+        return
+    polygons = [geometry["coordinates"]] if kind == "Polygon" else geometry["coordinates"]
+    for p, rings in enumerate(polygons):
+        where = f"polygon {p} " if kind == "MultiPolygon" else ""
+        for r, ring in enumerate(rings):
+            if len(ring) < 4 or list(ring[0]) != list(ring[-1]):
+                raise GeometryError(
+                    f"{where}ring {r} is not closed: RFC 7946 wants at least 4 positions, the last one "
+                    "equal to the first"
+                )
+        lons = [position[0] for position in rings[0]]
+        if max(lons) - min(lons) > 180:
+            raise GeometryError(
+                f"{where}spans {max(lons) - min(lons):.1f}° of longitude: RFC 7946 wants a polygon that "
+                "crosses the antimeridian cut in two, each part within 180°"
+            )
+
+
 def circle(lon: float, lat: float, radius_m: float) -> BaseGeometry:
     """A circle in metres, as an ellipse in degrees (longitude degrees shrink with latitude)."""
     deg = radius_m / METERS_PER_DEGREE

@@ -4,6 +4,8 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
+from service.coords import CoordSystem
+from service.strict import StrictInput
 from service.timeutil import UTCDateTime, utcnow
 
 
@@ -41,12 +43,28 @@ class ZonePublic(ZoneBase):
     id: str
 
 
+class NestedZone(SQLModel):
+    """An imported zone that lies inside another, or holds one: the inner one takes that spot from the
+    outer one's campaigns (a bike there is in the smallest zone)."""
+
+    zone_id: str  # the inner zone
+    inside_zone_id: str  # the outer zone
+    message: str  # for admins, in Chinese
+
+
 class ZoneImportResult(SQLModel):
     created: int
     updated: int
+    warnings: list[NestedZone] = Field(default_factory=list)
 
 
-class GbfsImportOptions(SQLModel):
+class ZoneImportOptions(StrictInput, SQLModel):
+    # The coordinate system of the positions sent (GeoJSON FeatureCollection may also say so in a top-level
+    # "coord_system" member, as the export does); zones are stored in WGS-84.
+    coord_system: CoordSystem | None = None
+
+
+class GbfsImportOptions(ZoneImportOptions):
     """What a GBFS feed does not say about its stations."""
 
     kind: str = Field(default="parking", min_length=1, max_length=40)

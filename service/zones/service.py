@@ -1,7 +1,9 @@
 from typing import Any
 
+import shapely
 from sqlmodel import Session, select
 
+from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem, geometry_to_wgs84
 from service.errors import Invalid
 from service.events.clock import TimeWindow, format_hhmm
 from service.events.snapshot import bump_version
@@ -9,10 +11,22 @@ from service.labels import clean_label
 from service.slogans.models import LANGUAGES
 from service.timeutil import utcnow
 from service.zones.gbfs import parse_station_information
-from service.zones.geometry import GeometryError, zone_shape
-from service.zones.models import GbfsImportOptions, Zone, ZoneImportResult, clean_zone_id
+from service.zones.geometry import GeometryError, check_rfc7946, zone_shape
+from service.zones.models import (
+    GbfsImportOptions,
+    NestedZone,
+    Zone,
+    ZoneImportOptions,
+    ZoneImportResult,
+    clean_zone_id,
+)
 
 MAX_FEATURES = 20_000
+# The properties a zone feature may carry; any other is refused, as a typo ("languges") would silently
+# lose what it meant to say.
+ZONE_PROPERTIES = (
+    "id", "name", "kind", "radius_m", "region", "police_unit", "languages", "volume", "quiet_hours",
+)  # fmt: skip
 
 
 def _feature_error(index: int, feature_id: object, fault: str) -> Invalid:
@@ -20,10 +34,27 @@ def _feature_error(index: int, feature_id: object, fault: str) -> Invalid:
     return Invalid(f"feature {index}{named}: {fault}")
 
 
-def parse_feature_collection(payload: Any) -> list[Zone]:
-    """Check every feature before anything is written: one bad feature rejects the whole import."""
+def collection_coord_system(payload: dict[str, Any], asked: CoordSystem | None) -> CoordSystem:
+    """The query's coord_system, else the collection's own "coord_system" member (the export writes one),
+    else WGS-84 (RFC 7946)."""
+    member = payload.get("coord_system")
+    if member is None:
+        return asked or DEFAULT_COORD_SYSTEM
+    try:
+        declared = CoordSystem(member)
+    except ValueError:
+        raise Invalid(f"coord_system must be one of {', '.join(CoordSystem)}, not {member!r}") from None
+    if asked is not None and asked is not declared:
+        raise Invalid(f"the query says coord_system={asked.value}, the FeatureCollection {declared.value}")
+    return declared
+
+
+def parse_feature_collection(payload: Any, coord_system: CoordSystem | None = None) -> list[Zone]:
+    """Check every feature before anything is written: one bad feature rejects the whole import. Positions
+    are converted from `coord_system` to WGS-84."""
     if not isinstance(payload, dict) or payload.get("type") != "FeatureCollection":
         raise Invalid("expected a GeoJSON FeatureCollection")
+    system = collection_coord_system(payload, coord_system)
     features = payload.get("features")
     if not isinstance(features, list) or not features:
         raise Invalid("the FeatureCollection has no features")
@@ -41,6 +72,9 @@ def parse_feature_collection(payload: Any) -> list[Zone]:
             raise _feature_error(index, None, "properties.id is missing (a string of at most 100 characters)")
         if zone_id in zones:
             raise _feature_error(index, zone_id, "duplicate id in this import")
+        if unknown := [key for key in props if key not in ZONE_PROPERTIES]:
+            fault = f"unknown property {unknown[0]!r} (zones take {', '.join(ZONE_PROPERTIES)})"
+            raise _feature_error(index, zone_id, fault)
         name, kind = props.get("name"), props.get("kind")
         for field, value, limit in (("name", name, 200), ("kind", kind, 40)):
             if not isinstance(value, str):
@@ -52,9 +86,10 @@ def parse_feature_collection(payload: Any) -> list[Zone]:
         radius = props.get("radius_m")
         if radius is not None and (isinstance(radius, bool) or not isinstance(radius, int | float)):
             raise _feature_error(index, zone_id, "properties.radius_m must be a number")
-        geometry = feature.get("geometry")
+        geometry = geometry_to_wgs84(feature.get("geometry"), system)
         try:
             zone_shape(geometry, radius)  # type: ignore[arg-type]
+            check_rfc7946(geometry)
             extra = zone_properties(props)
         except (GeometryError, ValueError) as exc:
             raise _feature_error(index, zone_id, str(exc)) from None
@@ -111,8 +146,11 @@ def zone_properties(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def import_zones(*, session: Session, payload: Any) -> ZoneImportResult:
-    return save_zones(session=session, incoming=parse_feature_collection(payload))
+def import_zones(
+    *, session: Session, payload: Any, options: ZoneImportOptions | None = None
+) -> ZoneImportResult:
+    coord_system = options.coord_system if options else None
+    return save_zones(session=session, incoming=parse_feature_collection(payload, coord_system))
 
 
 def import_gbfs(*, session: Session, payload: Any, options: GbfsImportOptions) -> ZoneImportResult:
@@ -120,8 +158,33 @@ def import_gbfs(*, session: Session, payload: Any, options: GbfsImportOptions) -
     return save_zones(session=session, incoming=zones)
 
 
+def nested_zones(*, session: Session, incoming: list[Zone]) -> list[NestedZone]:
+    """Each pair of zones, one of them imported now, where one lies inside the other: the inner one takes
+    that spot from the outer one's campaigns (the smallest zone wins)."""
+    replaced = {zone.id for zone in incoming}
+    others = [z for z in session.exec(select(Zone)) if z.id not in replaced]
+    zones = [*incoming, *others]
+    shapes = [zone_shape(z.geometry, z.radius_m) for z in zones]
+    tree = shapely.STRtree(shapes)
+    inner, outer = tree.query(shapes[: len(incoming)], predicate="within")
+    pairs = {(i, o) for i, o in zip(inner.tolist(), outer.tolist(), strict=True) if i != o}
+    holder, held = tree.query(shapes[: len(incoming)], predicate="contains")
+    pairs |= {(i, o) for o, i in zip(holder.tolist(), held.tolist(), strict=True) if i != o}
+    nested = sorted(((zones[i], zones[o]) for i, o in pairs), key=lambda pair: (pair[0].id, pair[1].id))
+    return [
+        NestedZone(
+            zone_id=a.id,
+            inside_zone_id=b.id,
+            message=f"区域「{a.name}」({a.id}) 位于区域「{b.name}」({b.id}) 之内：停在其中的车辆按"
+            f"「{a.name}」投放，只投放到「{b.name}」的活动在那里不再播放",
+        )
+        for a, b in nested
+    ]
+
+
 def save_zones(*, session: Session, incoming: list[Zone]) -> ZoneImportResult:
-    """Create or update every zone in one transaction."""
+    """Create or update every zone in one transaction; the answer warns of zones nested in others."""
+    warnings = nested_zones(session=session, incoming=incoming)
     existing = {z.id: z for z in session.exec(select(Zone).where(Zone.id.in_([z.id for z in incoming])))}  # type: ignore[attr-defined]
     created = updated = 0
     now = utcnow()
@@ -137,8 +200,31 @@ def save_zones(*, session: Session, incoming: list[Zone]) -> ZoneImportResult:
             updated += 1
     bump_version(session)
     session.commit()
-    return ZoneImportResult(created=created, updated=updated)
+    return ZoneImportResult(created=created, updated=updated, warnings=warnings)
 
 
 def list_zones(*, session: Session) -> list[Zone]:
     return list(session.exec(select(Zone).order_by(Zone.id)))  # type: ignore[arg-type]
+
+
+def zones_geojson(zones: list[Zone]) -> dict[str, Any]:
+    """The zones as a GeoJSON FeatureCollection that imports back as they are. Positions are WGS-84, as
+    RFC 7946 implies; the "coord_system" member says so outright (the removed "crs" member would be
+    ignored, or refused, by RFC 7946 readers), for people used to GCJ-02 maps."""
+    return {
+        "type": "FeatureCollection",
+        "coord_system": DEFAULT_COORD_SYSTEM.value,
+        "features": [
+            {
+                "type": "Feature",
+                "id": zone.id,
+                "geometry": zone.geometry,
+                "properties": {
+                    key: value
+                    for key in ZONE_PROPERTIES
+                    if (value := getattr(zone, key)) is not None and value != []
+                },
+            }
+            for zone in zones
+        ],
+    }

@@ -97,7 +97,9 @@ def test_a_device_clock_far_off_is_flagged_and_failures_do_not_confirm(
     client.post("/v1/events", json=event(2, bike="B2"), headers=operator)
     skewed = (datetime.now().astimezone() - timedelta(hours=2)).isoformat()
     proof = client.post(
-        "/v1/events/e1/played", json={"played_at": skewed, "status": "played"}, headers=operator
+        "/v1/events/e1/played",
+        json={"played_at": skewed, "sent_at": skewed, "status": "played"},
+        headers=operator,
     )
     assert -7300 < proof.json()["clock_skew_s"] < -7100
     now = datetime.now().astimezone().isoformat()
@@ -122,3 +124,25 @@ def test_proof_of_play_for_unknown_or_foreign_events_is_rejected(
     )
     assert client.post("/v1/events/e1/played", json=body, headers=admin).status_code == 403
     assert _zone(client, admin)["confirmed_plays"] == 0
+
+
+@pytest.mark.usefixtures("world")
+def test_an_offline_backlog_played_hours_ago_is_not_clock_skew(
+    client: TestClient, operator: dict[str, str]
+) -> None:
+    """A lock offline for hours plays from its manifest, then uploads the events and their proofs: the
+    reports arrive hours after the plays, from a device whose clock is right."""
+    hours_ago = datetime.now().astimezone() - timedelta(hours=3)
+    items = [{**event(n, bike=f"B{n}"), "occurred_at": hours_ago.isoformat()} for n in (1, 2, 3)]
+    assert client.post("/v1/events/batch", json={"events": items}, headers=operator).status_code == 200
+    now = datetime.now().astimezone()
+    played = {"played_at": hours_ago.isoformat(), "status": "played"}
+    late = client.post("/v1/events/e1/played", json={**played, "sent_at": now.isoformat()}, headers=operator)
+    assert late.status_code == 200 and late.json()["clock_skew_s"] is None
+    # Without sent_at a late report cannot tell its clock: nothing is flagged ...
+    assert client.post("/v1/events/e2/played", json=played, headers=operator).json()["clock_skew_s"] is None
+    # ... but a play stamped after its report arrived can only be a clock running ahead.
+    ahead = {"played_at": (now + timedelta(hours=1)).isoformat(), "status": "played"}
+    assert (
+        3500 < client.post("/v1/events/e3/played", json=ahead, headers=operator).json()["clock_skew_s"] < 3700
+    )

@@ -42,7 +42,7 @@ def test_bikes_from_csv_and_first_events_are_listed_with_last_zone_and_time(
     assert [b["bike_id"] for b in bikes] == ["BE00001", "BE00002", "BE00003", "NEW9"]
     seen = {b["bike_id"]: (b["last_zone_id"], b["last_seen_at"]) for b in bikes}
     assert seen["BE00001"] == (None, None)
-    assert seen["BE00002"] == ("home", "2026-11-29T00:00:00Z")
+    assert seen["BE00002"] == ("home", "2026-11-29T08:00:00+08:00")
     page = client.get(f"/v1/fleets/{fleet}/bikes", params={"limit": 2, "offset": 1}, headers=admin).json()
     assert [b["bike_id"] for b in page] == ["BE00002", "BE00003"]
 
@@ -78,3 +78,30 @@ def test_only_the_fleets_own_operator_or_an_admin_sees_its_bikes(
     assert response.status_code == 403
     assert client.get("/v1/fleets/nope/bikes", headers=admin).status_code == 404
     assert client.get(f"/v1/fleets/{fleet}/bikes", headers=admin).json() == []
+
+
+def test_bike_positions_in_the_fleets_coord_system_place_new_bikes_in_zones(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    import eviltransform
+
+    fleet = {"id": "amap", "name": "高德车队", "operator": "某出行公司", "coord_system": "gcj02"}
+    created = client.post("/v1/fleets", json=fleet, headers=admin)
+    assert created.status_code == 201 and created.json()["coord_system"] == "gcj02"
+    client.post("/v1/zones/import", json=collection(feature("home", square(LON, LAT))), headers=admin)
+    gcj_lat, gcj_lon = eviltransform.wgs2gcj(LAT, LON)
+    data = f"bike_id,lat,lon\nG1,{gcj_lat},{gcj_lon}\nG2,,\n".encode()
+    url = "/v1/fleets/amap/bikes/import"
+    assert client.post(url, content=data, headers={**admin, **CSV}).json() == {"created": 2, "existing": 0}
+    # The same numbers read as WGS-84 lie ~300 m away, outside the zone.
+    data = f"bike_id,lat,lon\nW1,{gcj_lat},{gcj_lon}\n".encode()
+    assert (
+        client.post(url, content=data, params={"coord_system": "wgs84"}, headers={**admin, **CSV}).status_code
+        == 200
+    )
+    zones = {
+        b["bike_id"]: b["last_zone_id"] for b in client.get("/v1/fleets/amap/bikes", headers=admin).json()
+    }
+    assert zones == {"G1": "home", "G2": None, "W1": None}
+    bad = client.post(url, content=b"bike_id,lat,lon\nX,44,east\n", headers={**admin, **CSV})
+    assert bad.status_code == 422 and bad.json()["detail"].startswith("line 2: lat and lon must be degrees")

@@ -28,7 +28,7 @@ def test_gbfs_v2_and_v3_stations_become_zones(client: TestClient, admin: dict[st
     params = {"kind": "parking", "region": "吉木萨尔县", "police_unit": "北庭派出所", "radius_m": 25}
     response = client.post("/v1/zones/import/gbfs", params=params, json=v2, headers=admin)
     assert response.status_code == 200, response.text
-    assert response.json() == {"created": 2, "updated": 0}
+    assert response.json() == {"created": 2, "updated": 0, "warnings": []}
     v3 = feed(
         station(
             "s1", name=[{"text": "Beiting", "language": "en"}, {"text": "北庭新站", "language": "zh-Hans"}]
@@ -37,8 +37,12 @@ def test_gbfs_v2_and_v3_stations_become_zones(client: TestClient, admin: dict[st
         version="3.0",
     )
     response = client.post("/v1/zones/import/gbfs", params={"id_prefix": "op-"}, json=v3, headers=admin)
-    assert response.json() == {"created": 2, "updated": 0}
-    assert client.post("/v1/zones/import/gbfs", json=v3, headers=admin).json() == {"created": 1, "updated": 1}
+    body = response.json()
+    assert (body["created"], body["updated"]) == (2, 0)
+    # The operator's 30 m circle holds the 25 m one of the first feed, around the same station.
+    assert [(w["zone_id"], w["inside_zone_id"]) for w in body["warnings"]] == [("s1", "op-s1")]
+    body = client.post("/v1/zones/import/gbfs", json=v3, headers=admin).json()
+    assert (body["created"], body["updated"]) == (1, 1)
     zones = {z["id"]: z for z in client.get("/v1/zones", headers=admin).json()}
     assert set(zones) == {"s1", "2", "s3", "op-s1", "op-s3"}
     assert zones["s1"]["name"] == "北庭新站" and zones["s3"]["name"] == "Bazaar"

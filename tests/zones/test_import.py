@@ -18,10 +18,14 @@ def test_import_creates_then_updates(client: TestClient, admin: dict[str, str]) 
     )
     first = client.post("/v1/zones/import", json=payload, headers=admin)
     assert first.status_code == 200, first.text
-    assert first.json() == {"created": 3, "updated": 0}
+    assert first.json() == {"created": 3, "updated": 0, "warnings": []}
 
     renamed = collection(feature("z1", square(LON, LAT), kind="station"))
-    assert client.post("/v1/zones/import", json=renamed, headers=admin).json() == {"created": 0, "updated": 1}
+    assert client.post("/v1/zones/import", json=renamed, headers=admin).json() == {
+        "created": 0,
+        "updated": 1,
+        "warnings": [],
+    }
 
     zones = {z["id"]: z for z in client.get("/v1/zones", headers=admin).json()}
     assert set(zones) == {"z1", "z2", "z3"}
