@@ -96,10 +96,15 @@ def withdraw_slogan(*, session: Session, slogan: Slogan) -> Slogan:
 
 
 def review_slogan(
-    *, session: Session, slogan: Slogan, approve: bool, reviewer: ApiKey | None = None
+    *,
+    session: Session,
+    slogan: Slogan,
+    approve: bool,
+    reviewer: ApiKey | None = None,
+    reason: str | None = None,
 ) -> Slogan:
-    """Approve (clips are then made in the background) or reject. Approving twice is harmless.
-    Nobody reviews a slogan they wrote themselves."""
+    """Approve (clips are then made in the background) or reject with a reason for the author. Approving
+    twice is harmless. Nobody reviews a slogan they wrote themselves."""
     if reviewer is not None and reviewer.id is not None and slogan.created_by == reviewer.id:
         raise Forbidden("a slogan must be reviewed by someone other than its author")
     target = SloganStatus.approved if approve else SloganStatus.rejected
@@ -108,6 +113,7 @@ def review_slogan(
     if slogan.status is not target:  # approving again only retries clips that failed
         slogan.status = target
         slogan.reviewed_at = utcnow()
+        slogan.review_reason = None if approve else reason
         session.add(slogan)
     if approve:
         assert slogan.id is not None
