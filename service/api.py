@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from service.apidocs.views import router as apidocs
 from service.audio.views import router as profiles
 from service.audit.views import router as audit
 from service.auth.views import router as keys
@@ -42,3 +43,4 @@ api_router.include_router(
 )
 api_router.include_router(audio, prefix="/v1/audio", tags=["audio"], responses=error_responses(404))
 api_router.include_router(dashboard, prefix="/dashboard", include_in_schema=False)
+api_router.include_router(apidocs, include_in_schema=False)

@@ -13,6 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Receive, Scope, Send
 
 from service.api import api_router
+from service.apidocs.views import ASSETS_URL
+from service.apidocs.views import assets as docs_assets
 from service.audit.service import install_audit
 from service.auth.ratelimit import RateLimiter
 from service.auth.service import KeyCache, LastUsed
@@ -105,9 +107,12 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
         version="1.0.0",
         summary="Anti-fraud voice prompts for shared e-bike locks.",
         lifespan=lifespan,
+        docs_url=None,  # service/apidocs serves /docs and /redoc without a CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(RequestContext)
     app.include_router(api_router)
     app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")
+    app.mount(ASSETS_URL, docs_assets, name="docs-assets")
     return app

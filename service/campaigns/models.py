@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import field_validator, model_validator
+from pydantic import ConfigDict, field_validator, model_validator
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
@@ -120,6 +120,38 @@ class CampaignCreate(CampaignBase):
             raise ValueError("weight must be a number greater than 0 and at most 1000")
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class CampaignUpdate(SQLModel):
+    """The fields to change; the campaign is then checked whole, as on creation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    slogan_ids: list[int] | None = None
+    zone_ids: list[str] | None = None
+    zone_kinds: list[str] | None = None
+    fleet_ids: list[str] | None = None
+    events: list[LockEvent] | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    weight: float | None = None
+    priority: Priority | None = None
+    regions: list[str] | None = None
+    exclude_zone_ids: list[str] | None = None
+    exclude_zone_kinds: list[str] | None = None
+    exclude_regions: list[str] | None = None
+    exclude_fleet_ids: list[str] | None = None
+    dayparts: list[dict[str, Any]] | None = None
+    max_plays_per_bike_per_day: int | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        """Only the dates and the cap may be cleared (sent as null)."""
+        nullable = {"starts_at", "ends_at", "max_plays_per_bike_per_day"}
+        if cleared := sorted(f for f in self.model_fields_set - nullable if getattr(self, f) is None):
+            raise ValueError(f"these fields cannot be null: {', '.join(cleared)}")
         return self
 
 

@@ -1,6 +1,7 @@
 from datetime import datetime
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
@@ -39,6 +40,28 @@ class Zone(ZoneBase, table=True):
 
 class ZonePublic(ZoneBase):
     id: str
+
+
+class ZoneUpdate(SQLModel):
+    """What an admin may change on a zone in place (its shape changes by importing it again); a field
+    sent as null clears it where it is optional."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=400)
+    kind: str | None = Field(default=None, max_length=80)
+    region: str | None = Field(default=None, max_length=200)
+    police_unit: str | None = Field(default=None, max_length=400)
+    languages: list[str] | None = Field(default=None, max_length=10)
+    volume: int | None = None
+    quiet_hours: dict[str, Any] | None = None
+
+
+class ZoneDeleted(SQLModel):
+    id: str
+    # Campaigns that named the zone no longer do; those left with no place to play were ended.
+    campaigns_changed: list[int]
+    campaigns_ended: list[int]
 
 
 class ZoneImportResult(SQLModel):
