@@ -20,6 +20,7 @@ from service.auth.ratelimit import RateLimiter
 from service.auth.service import KeyCache, LastUsed
 from service.clips.synthesis import build_synthesizer
 from service.config import Settings, get_settings
+from service.console.views import assets as console_assets
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.error_handlers import install_error_handlers
@@ -115,4 +116,5 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
     app.include_router(api_router)
     app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")
     app.mount(ASSETS_URL, docs_assets, name="docs-assets")
+    app.mount("/console/static", console_assets, name="console-static")
     return app
