@@ -12,13 +12,27 @@ from fastapi.staticfiles import StaticFiles
 ASSETS_URL = "/docs-assets"
 assets = StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static")
 
+# The pages may load only what the app serves: ReDoc's sidebar shows a logo from its makers' CDN, which an
+# isolated network cannot reach (and need not try to). Swagger UI and ReDoc start from inline scripts and
+# ReDoc runs its search in a blob: worker.
+POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+          "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'")  # fmt: skip
+HIDE_ATTRIBUTION = "<style>a[href*='redocly.com'] { display: none; }</style></head>"
+
 router = APIRouter()
+
+
+def _offline(page: HTMLResponse, extra_head: str = "") -> HTMLResponse:
+    body = bytes(page.body).decode()
+    if extra_head:
+        body = body.replace("</head>", extra_head, 1)
+    return HTMLResponse(body, headers={"Content-Security-Policy": POLICY})
 
 
 @router.get("/docs", include_in_schema=False)
 def swagger_ui(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=f"{root}{request.app.openapi_url}",
         title=f"{request.app.title} - Swagger UI",
         oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
@@ -28,6 +42,7 @@ def swagger_ui(request: Request) -> HTMLResponse:
         # Swagger UI would otherwise send the schema to an online validator for its badge.
         swagger_ui_parameters={"validatorUrl": None},
     )
+    return _offline(page)
 
 
 @router.get("/docs/oauth2-redirect", include_in_schema=False)
@@ -38,10 +53,11 @@ def swagger_ui_redirect() -> HTMLResponse:
 @router.get("/redoc", include_in_schema=False)
 def redoc(request: Request) -> HTMLResponse:
     root = request.scope.get("root_path", "")
-    return get_redoc_html(
+    page = get_redoc_html(
         openapi_url=f"{root}{request.app.openapi_url}",
         title=f"{request.app.title} - ReDoc",
         redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
         redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
         with_google_fonts=False,
     )
+    return _offline(page, HIDE_ATTRIBUTION)

@@ -585,9 +585,22 @@ def _changed(values: dict[str, Any], campaign: CampaignPublic) -> dict[str, Any]
 
 
 @router.post("/campaigns/new", include_in_schema=False)
+def save_new_campaign(
+    request: Request, session: SessionDep, api_key: ConsoleAdmin, form: FormDep
+) -> Response:
+    return _save_campaign(request, session, api_key, form, None)
+
+
 @router.post("/campaigns/{campaign_id}", include_in_schema=False)
-def save_campaign(request: Request, session: SessionDep, api_key: ConsoleAdmin, form: FormDep,
-                  campaign_id: int | None = None) -> Response:  # fmt: skip
+def save_campaign(
+    campaign_id: IntId, request: Request, session: SessionDep, api_key: ConsoleAdmin, form: FormDep
+) -> Response:
+    return _save_campaign(request, session, api_key, form, campaign_id)
+
+
+def _save_campaign(
+    request: Request, session: SessionDep, api_key: ApiKey, form: FormData, campaign_id: int | None
+) -> Response:
     """Saves as POST /v1/campaigns or PATCH /v1/campaigns/{id}; 「试算」 shows the explain result first."""
     campaign = campaign_views.get_campaign(campaign_id, session, api_key) if campaign_id else None
     values = forms.campaign_fields(form, request.app.state.settings.tz)

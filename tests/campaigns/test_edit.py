@@ -55,8 +55,9 @@ def test_campaign_patch_is_checked_audited_and_followed_by_the_next_event(
     assert update["before"]["weight"] == 1.0 and update["after"]["weight"] == 3.5
     assert update["before"]["zone_ids"] == ["home"] and update["after"]["zone_ids"] == ["far"]
 
-    for bad in ({"weight": 0}, {"zone_ids": ["nowhere"]}, {"slogan_ids": []}, {"name": None}, {"colour": "red"},
-                {"ends_at": (NOW - timedelta(days=1)).isoformat()}):  # fmt: skip
+    past = (NOW - timedelta(days=1)).isoformat()
+    bad_edits = [{"weight": 0}, {"zone_ids": ["nowhere"]}, {"slogan_ids": []}, {"name": None}]
+    for bad in [*bad_edits, {"colour": "red"}, {"ends_at": past}]:
         response = client.patch(url, json=bad, headers=admin)
         assert response.status_code == 422, (bad, response.text)
     assert client.get(url, headers=admin).json()["weight"] == 3.5  # nothing half-written
