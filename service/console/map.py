@@ -10,6 +10,9 @@ from service.zones.models import Zone
 WIDTH = 1000.0
 PADDING = 10.0
 METRES_PER_DEGREE = 111_320.0
+# A zone smaller than this on the map (SVG units, 1000 across) is drawn as a dot of this size, so that
+# a parking spot in a county-wide map can still be seen and clicked.
+MIN_SIZE = 7.0
 
 
 @dataclass(frozen=True)
@@ -70,14 +73,22 @@ def zone_map(zones: list[Zone]) -> ZoneMap:
     for zone in zones:
         if zone.geometry["type"] == "Point":
             cx, cy = xy(*zone.geometry["coordinates"][:2])
-            r = max((zone.radius_m or 0) / METRES_PER_DEGREE * scale, 3.0)
+            r = max((zone.radius_m or 0) / METRES_PER_DEGREE * scale, MIN_SIZE / 2)
             shapes.append(Shape(zone, "", round(cx, 1), round(cy, 1), round(r, 1)))
             continue
         parts = []
+        xs: list[float] = []
+        ys: list[float] = []
         for ring in _rings(zone.geometry):
             points = [xy(p[0], p[1]) for p in ring]
-            parts.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in points) + " Z")
-        shapes.append(Shape(zone, " ".join(parts)))
+            xs += [x for x, _ in points]
+            ys += [y for _, y in points]
+            parts.append("M" + " L".join(f"{x:.2f},{y:.2f}" for x, y in points) + " Z")
+        if max(xs) - min(xs) < MIN_SIZE and max(ys) - min(ys) < MIN_SIZE:
+            cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+            shapes.append(Shape(zone, "", round(cx, 2), round(cy, 2), MIN_SIZE / 2))
+        else:
+            shapes.append(Shape(zone, " ".join(parts)))
     height = 2 * PADDING + (max_lat - min_lat) * scale
     # The origin of the SVG's coordinates in lon/lat (the padding included), for the page's script.
     origin_lon, origin_lat = min_lon - PADDING / (cos_lat * scale), max_lat + PADDING / scale

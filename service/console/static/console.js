@@ -20,6 +20,41 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
+  // Every map zooms (buttons, or the mouse wheel) around the point last clicked, or its centre.
+  for (const svg of document.querySelectorAll("svg.map")) {
+    const [, , width, height] = svg.getAttribute("viewBox").split(" ").map(Number);
+    let zoom = 1;
+    let focus = { x: width / 2, y: height / 2 };
+    const apply = () => {
+      const w = width / zoom, h = height / zoom;
+      const x = Math.min(Math.max(focus.x - w / 2, 0), width - w);
+      const y = Math.min(Math.max(focus.y - h / 2, 0), height - h);
+      svg.setAttribute("viewBox", `${x} ${y} ${w} ${h}`);
+      svg.style.setProperty("--zoom", zoom);
+    };
+    const bar = document.createElement("div");
+    bar.className = "map-tools";
+    for (const [label, factor, id] of [["放大", 2, "map-zoom-in"], ["缩小", 0.5, "map-zoom-out"], ["全图", 0, "map-zoom-reset"]]) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "small";
+      button.textContent = label;
+      button.dataset.testid = id;
+      button.addEventListener("click", () => {
+        zoom = factor ? Math.min(Math.max(zoom * factor, 1), 64) : 1;
+        if (!factor) focus = { x: width / 2, y: height / 2 };
+        apply();
+      });
+      bar.append(button);
+    }
+    svg.before(bar);
+    svg.addEventListener("click", (event) => {
+      const point = svg.createSVGPoint();
+      point.x = event.clientX;
+      point.y = event.clientY;
+      focus = point.matrixTransform(svg.getScreenCTM().inverse());
+    });
+  }
   // Map picking: a click on a zone toggles its checkbox; any click sets the explain point.
   const map = document.querySelector("svg.map[data-pick]");
   if (!map) return;
