@@ -2,6 +2,7 @@
 blank fields left out, lists from checkboxes. Nothing here decides anything: the API's models do."""
 
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,8 +16,13 @@ DAYPART_ROWS = 3
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-async def read_form(request: Request) -> FormData:
-    return await request.form(max_files=2, max_fields=20_000)
+async def read_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form; its uploaded files are closed once the page is answered."""
+    form = await request.form(max_files=2, max_fields=20_000)
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 def text(form: FormData, name: str) -> str:

@@ -96,9 +96,10 @@ def field_errors(exc: ValidationError, fields: set[str], general: str = "_form")
     """Field name -> its Chinese message; errors of the whole model go under `general`."""
     errors: dict[str, str] = {}
     for error in exc.errors():
-        loc = [str(part) for part in error.get("loc", ())]
-        field = next((part for part in loc if part in fields), general)
-        errors.setdefault(field, zh(str(error.get("msg", ""))))
+        named = [str(part) for part in error.get("loc", ()) if str(part) in fields]
+        message = str(error.get("msg", ""))
+        field = named[0] if named else service_field(message, fields, general)
+        errors.setdefault(field, zh(message))
     return errors
 
 
