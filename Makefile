@@ -26,9 +26,11 @@ run: $(VENV)/.installed
 test: lint browser
 	$(BIN)/pytest
 
-# The dashboard is tested in a real headless Chromium, Debian's package (needs root, as on CI).
+# The dashboard and the console are tested in a real headless Chromium, Debian's package (needs root, as on
+# CI), with a Chinese font so that the screenshots the tests save show the pages as people see them.
 browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; }
 
 # The whole suite again, on a throw-away PostgreSQL database created (and dropped) by the tests.
 test-pg: $(VENV)/.installed browser

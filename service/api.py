@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter
 
+from service.apidocs.views import router as apidocs
 from service.audio.views import router as profiles
 from service.audit.views import router as audit
 from service.auth.views import router as keys
 from service.campaigns.views import router as campaigns
 from service.clips.views import router as audio
+from service.console.views import router as console
 from service.dashboard.views import router as dashboard
 from service.decisions.views import router as decisions
 from service.errors import error_responses
@@ -42,3 +44,5 @@ api_router.include_router(
 )
 api_router.include_router(audio, prefix="/v1/audio", tags=["audio"], responses=error_responses(404))
 api_router.include_router(dashboard, prefix="/dashboard", include_in_schema=False)
+api_router.include_router(apidocs, include_in_schema=False)
+api_router.include_router(console, prefix="/console", include_in_schema=False)

@@ -13,11 +13,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Receive, Scope, Send
 
 from service.api import api_router
+from service.apidocs.views import ASSETS_URL
+from service.apidocs.views import assets as docs_assets
 from service.audit.service import install_audit
 from service.auth.ratelimit import RateLimiter
 from service.auth.service import KeyCache, LastUsed
 from service.clips.synthesis import build_synthesizer
 from service.config import Settings, get_settings
+from service.console.views import assets as console_assets
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.error_handlers import install_error_handlers
@@ -109,9 +112,13 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
         version="1.0.0",
         summary="Anti-fraud voice prompts for shared e-bike locks.",
         lifespan=lifespan,
+        docs_url=None,  # service/apidocs serves /docs and /redoc without a CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(RequestContext)
     app.include_router(api_router)
     app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")
+    app.mount(ASSETS_URL, docs_assets, name="docs-assets")
+    app.mount("/console/static", console_assets, name="console-static")
     return app

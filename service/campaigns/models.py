@@ -124,6 +124,36 @@ class CampaignCreate(StrictInput, CampaignBase):
         return self
 
 
+class CampaignUpdate(StrictInput, SQLModel):
+    """The fields to change; the campaign is then checked whole, as on creation."""
+
+    name: str | None = None
+    slogan_ids: list[int] | None = None
+    zone_ids: list[str] | None = None
+    zone_kinds: list[str] | None = None
+    fleet_ids: list[str] | None = None
+    events: list[LockEvent] | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    weight: float | None = None
+    priority: Priority | None = None
+    regions: list[str] | None = None
+    exclude_zone_ids: list[str] | None = None
+    exclude_zone_kinds: list[str] | None = None
+    exclude_regions: list[str] | None = None
+    exclude_fleet_ids: list[str] | None = None
+    dayparts: list[dict[str, Any]] | None = None
+    max_plays_per_bike_per_day: int | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        """Only the dates and the cap may be cleared (sent as null)."""
+        nullable = {"starts_at", "ends_at", "max_plays_per_bike_per_day"}
+        if cleared := sorted(f for f in self.model_fields_set - nullable if getattr(self, f) is None):
+            raise ValueError(f"these fields cannot be null: {', '.join(cleared)}")
+        return self
+
+
 class Campaign(CampaignBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

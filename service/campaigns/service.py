@@ -1,6 +1,9 @@
+from typing import Any
+
+from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from service.campaigns.models import Campaign, CampaignCreate
+from service.campaigns.models import Campaign, CampaignBase, CampaignCreate, CampaignUpdate
 from service.errors import Conflict, Invalid, NotFound
 from service.events.snapshot import bump_version
 from service.fleets.models import Fleet
@@ -16,7 +19,8 @@ def _missing(session: Session, model: type, ids: list) -> list:  # type: ignore[
     return [i for i in ids if i not in found]
 
 
-def create_campaign(*, session: Session, campaign_in: CampaignCreate) -> Campaign:
+def check_campaign(*, session: Session, campaign_in: CampaignCreate, new_end: bool = True) -> None:
+    """The rules a campaign must meet against what is stored, on creation and after every edit."""
     for label, model, ids in (
         ("slogans", Slogan, campaign_in.slogan_ids),
         ("zones", Zone, campaign_in.zone_ids + campaign_in.exclude_zone_ids),
@@ -50,14 +54,56 @@ def create_campaign(*, session: Session, campaign_in: CampaignCreate) -> Campaig
     ):
         if both := set(targets) & set(excluded):
             raise Invalid(f"{label} both targeted and excluded: {', '.join(sorted(both))}")
-    if campaign_in.ends_at is not None and campaign_in.ends_at <= utcnow():
+    if new_end and campaign_in.ends_at is not None and campaign_in.ends_at <= utcnow():
         raise Invalid("ends_at is in the past: this campaign would never play")
+
+
+def create_campaign(*, session: Session, campaign_in: CampaignCreate) -> Campaign:
+    check_campaign(session=session, campaign_in=campaign_in)
     campaign = Campaign.model_validate(campaign_in)
     session.add(campaign)
     bump_version(session)
     session.commit()
     session.refresh(campaign)
     return campaign
+
+
+def campaigns_naming(
+    *, session: Session, zone_id: str | None = None, fleet_id: str | None = None
+) -> list[Campaign]:
+    """The campaigns that target or exclude this zone (or fleet) by its id."""
+    return [
+        c
+        for c in list_campaigns(session=session)
+        if (zone_id is not None and zone_id in c.zone_ids + c.exclude_zone_ids)
+        or (fleet_id is not None and fleet_id in c.fleet_ids + c.exclude_fleet_ids)
+    ]
+
+
+def forget_target(
+    *, session: Session, campaigns: list[Campaign], zone_id: str | None = None, fleet_id: str | None = None
+) -> list[int]:
+    """Take a zone (or fleet) about to be deleted out of these campaigns, in the caller's transaction.
+    A campaign that targeted places (or fleets) only through it would be left targeting everywhere (or
+    every fleet): it is ended now instead. Returns the ids of the campaigns ended."""
+    ended = []
+    now = utcnow()
+    for campaign in campaigns:
+        places = bool(campaign.zone_ids or campaign.zone_kinds or campaign.regions)
+        fleets = bool(campaign.fleet_ids)
+        campaign.zone_ids = [z for z in campaign.zone_ids if z != zone_id]
+        campaign.exclude_zone_ids = [z for z in campaign.exclude_zone_ids if z != zone_id]
+        campaign.fleet_ids = [f for f in campaign.fleet_ids if f != fleet_id]
+        campaign.exclude_fleet_ids = [f for f in campaign.exclude_fleet_ids if f != fleet_id]
+        widened = (places and not (campaign.zone_ids or campaign.zone_kinds or campaign.regions)) or (
+            fleets and not campaign.fleet_ids
+        )
+        if widened and (campaign.ends_at is None or campaign.ends_at > now):
+            campaign.ends_at = now
+            assert campaign.id is not None
+            ended.append(campaign.id)
+        session.add(campaign)
+    return ended
 
 
 def list_campaigns(*, session: Session) -> list[Campaign]:
@@ -69,6 +115,39 @@ def get_campaign(*, session: Session, campaign_id: int) -> Campaign:
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} not found")
     return campaign
+
+
+def update_campaign(*, session: Session, campaign: Campaign, campaign_in: CampaignUpdate) -> Campaign:
+    """Apply the fields sent, then check the whole campaign as on creation. The audit log keeps each
+    version (before and after); lock events follow the change as they follow any other."""
+    changes = campaign_in.model_dump(exclude_unset=True)
+    current = CampaignBase.model_validate(campaign).model_dump()
+    try:
+        merged = CampaignCreate.model_validate({**current, **changes})
+    except ValidationError as exc:
+        raise Invalid("; ".join(_error_text(e) for e in exc.errors())) from None
+    # An ended campaign may be corrected without being revived; a new end must not be in the past.
+    check_campaign(session=session, campaign_in=merged, new_end="ends_at" in changes)
+    campaign.sqlmodel_update(merged.model_dump(include=set(changes)))
+    session.add(campaign)
+    bump_version(session)
+    session.commit()
+    session.refresh(campaign)
+    return campaign
+
+
+def _error_text(error: Any) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()))
+    message = str(error.get("msg", "")).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def delete_campaign(*, session: Session, campaign: Campaign) -> None:
+    """Gone from the decisions at once; its plays stay in the stats (they keep its id) and the audit log
+    keeps what it was."""
+    session.delete(campaign)
+    bump_version(session)
+    session.commit()
 
 
 def end_campaign(*, session: Session, campaign: Campaign) -> Campaign:

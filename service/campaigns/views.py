@@ -2,7 +2,7 @@ from fastapi import APIRouter, Request
 
 from service.auth.deps import AdminKey
 from service.campaigns import service
-from service.campaigns.models import CampaignCreate, CampaignPublic
+from service.campaigns.models import CampaignCreate, CampaignPublic, CampaignUpdate
 from service.deps import IntId, SessionDep
 
 router = APIRouter()
@@ -25,6 +25,26 @@ def list_campaigns(session: SessionDep, _admin: AdminKey) -> list[CampaignPublic
 @router.get("/{campaign_id}", response_model=CampaignPublic)
 def get_campaign(campaign_id: IntId, session: SessionDep, _admin: AdminKey) -> CampaignPublic:
     return CampaignPublic.model_validate(service.get_campaign(session=session, campaign_id=campaign_id))
+
+
+@router.patch("/{campaign_id}", response_model=CampaignPublic)
+def update_campaign(
+    campaign_id: IntId, campaign_in: CampaignUpdate, session: SessionDep, _admin: AdminKey, request: Request
+) -> CampaignPublic:
+    """Change any of a campaign's fields; the result is checked as a new campaign would be. Every version
+    stays in the audit log; the next lock events follow it."""
+    campaign = service.get_campaign(session=session, campaign_id=campaign_id)
+    campaign = service.update_campaign(session=session, campaign=campaign, campaign_in=campaign_in)
+    request.app.state.snapshots.invalidate()
+    return CampaignPublic.model_validate(campaign)
+
+
+@router.delete("/{campaign_id}", status_code=204)
+def delete_campaign(campaign_id: IntId, session: SessionDep, _admin: AdminKey, request: Request) -> None:
+    """Removes the campaign; the stats of its past plays stay."""
+    campaign = service.get_campaign(session=session, campaign_id=campaign_id)
+    service.delete_campaign(session=session, campaign=campaign)
+    request.app.state.snapshots.invalidate()
 
 
 @router.post("/{campaign_id}/end", response_model=CampaignPublic)

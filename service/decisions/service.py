@@ -1,6 +1,7 @@
 """What an event would get, and why, without logging anything or touching the bike's state."""
 
 import random
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -15,7 +16,8 @@ from service.decisions.models import (
 )
 from service.errors import Invalid
 from service.events.bike_state import peek_bike_state
-from service.events.decision import REASON_TEXT, EventQuery, Reason, Snapshot, explain
+from service.events.clock import local_moment
+from service.events.decision import REASON_TEXT, CompiledCampaign, EventQuery, Reason, Snapshot, explain
 from service.events.models import ClipRef
 from service.timeutil import utcnow
 
@@ -79,3 +81,39 @@ def explain_decision(
             for v in result.verdicts
         ],
     )
+
+
+# Why a campaign does not reach a place at all, or is not in force: what the reach warnings look at.
+_NOT_HERE = {Reason.not_targeted_here, Reason.zone_excluded, Reason.kind_excluded, Reason.region_excluded}
+_NOT_IN_FORCE = {Reason.not_started, Reason.ended}
+_NOT_THIS_FLEET = {Reason.fleet_excluded, Reason.fleet_not_targeted}
+
+
+def campaigns_reaching(*, snapshot: Snapshot, at: datetime) -> dict[str, list[int]]:
+    """Zone id -> the campaigns in force at `at` that reach it for some fleet and lock event (at some
+    hour: dayparts are left aside), by the decision's own rules."""
+    moment = local_moment(at, snapshot.settings.timezone)
+    fleets = list(snapshot.fleet_operators) or [""]
+    reaching: dict[str, list[int]] = {}
+    for zone in snapshot.zones.by_id.values():
+        reaching[zone.id] = [
+            campaign.id
+            for campaign in snapshot.campaigns
+            if any(
+                campaign.rejection(
+                    event, fleet, zone, zone.region or snapshot.fleet_regions.get(fleet), at, moment
+                )
+                not in _NOT_HERE | _NOT_IN_FORCE | _NOT_THIS_FLEET
+                for event in campaign.events
+                for fleet in fleets
+            )
+        ]
+    return reaching
+
+
+def campaigns_in_force(*, snapshot: Snapshot, at: datetime) -> list[CompiledCampaign]:
+    return [
+        c
+        for c in snapshot.campaigns
+        if (c.starts_at is None or c.starts_at <= at) and (c.ends_at is None or at < c.ends_at)
+    ]

@@ -49,6 +49,42 @@ class FleetCreate(StrictInput, FleetBase):
     _check_profile = field_validator("profile")(check_profile_name)
 
 
+class FleetUpdate(StrictInput, SQLModel):
+    """What an admin may change on a fleet (its id stays)."""
+
+    name: str | None = Field(default=None, max_length=400)
+    operator: str | None = Field(default=None, max_length=400)
+    region: str | None = Field(default=None, max_length=200)
+    profile: str | None = Field(default=None, max_length=20)
+
+    @field_validator("name", "operator")
+    @classmethod
+    def _label(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("cannot be cleared")
+        return clean_label(value)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else clean_label(value, max_length=100)
+
+    @field_validator("profile")
+    @classmethod
+    def _profile(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("cannot be cleared")
+        return check_profile_name(value)
+
+
+class FleetDeleted(SQLModel):
+    id: str
+    bikes_deleted: int
+    # Campaigns that named the fleet no longer do; those left with no fleet to play to were ended.
+    campaigns_changed: list[int]
+    campaigns_ended: list[int]
+
+
 class Fleet(FleetBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -4,15 +4,18 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey, Role
+from service.campaigns.service import campaigns_naming, forget_target
 from service.clips.synthesis import ensure_profile_clips, profiles_in_use
 from service.coords import CoordSystem, to_wgs84
 from service.errors import Conflict, Forbidden, Invalid, NotFound
 from service.events.snapshot import bump_version
-from service.fleets.models import Bike, BikeImportResult, Fleet, FleetCreate
+from service.fleets.models import Bike, BikeImportResult, Fleet, FleetCreate, FleetDeleted, FleetUpdate
+from service.stats.models import PlayDaily
 
 MAX_BIKES_PER_IMPORT = 100_000
 _BIKE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,100}$")  # as in lock events
@@ -34,6 +37,46 @@ def create_fleet(*, session: Session, fleet_in: FleetCreate) -> Fleet:
     session.commit()
     session.refresh(fleet)
     return fleet
+
+
+def update_fleet(*, session: Session, fleet: Fleet, fleet_in: FleetUpdate) -> Fleet:
+    """A new profile no fleet used before gets its renditions of every approved slogan (in the background,
+    once the caller resumes the synthesizer)."""
+    changes = fleet_in.model_dump(exclude_unset=True)
+    new_profile = "profile" in changes and changes["profile"] not in profiles_in_use(session)
+    fleet.sqlmodel_update(changes)
+    session.add(fleet)
+    if new_profile:
+        session.flush()
+        ensure_profile_clips(session=session)
+    bump_version(session)
+    session.commit()
+    session.refresh(fleet)
+    return fleet
+
+
+def delete_fleet(*, session: Session, fleet: Fleet, force: bool) -> FleetDeleted:
+    """Refused while campaigns name the fleet or plays were logged to its bikes, unless forced: then its
+    bikes go with it. The stats of past plays stay (the log and the rollups keep the fleet's id)."""
+    campaigns = campaigns_naming(session=session, fleet_id=fleet.id)
+    played = session.exec(select(PlayDaily.fleet_id).where(PlayDaily.fleet_id == fleet.id).limit(1)).first()
+    if (campaigns or played) and not force:
+        used = [f"campaigns {', '.join(str(c.id) for c in campaigns)} name it"] if campaigns else []
+        used += ["plays were logged to its bikes (they stay in the stats)"] if played else []
+        raise Conflict(
+            f"fleet {fleet.id!r} is in use: {'; '.join(used)}. Send ?force=true to delete it anyway"
+        )
+    ended = forget_target(session=session, campaigns=campaigns, fleet_id=fleet.id)
+    bikes = session.exec(delete(Bike).where(col(Bike.fleet_id) == fleet.id))  # type: ignore[call-overload]
+    session.delete(fleet)
+    bump_version(session)
+    session.commit()
+    return FleetDeleted(
+        id=fleet.id,
+        bikes_deleted=bikes.rowcount,
+        campaigns_changed=[c.id for c in campaigns if c.id],
+        campaigns_ended=ended,
+    )
 
 
 def list_fleets(*, session: Session) -> list[Fleet]:

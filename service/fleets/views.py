@@ -11,7 +11,15 @@ from service.db import MAX_INT_ID
 from service.deps import SessionDep
 from service.errors import Forbidden
 from service.fleets import service
-from service.fleets.models import BikeImportResult, BikePublic, Fleet, FleetCreate, FleetPublic
+from service.fleets.models import (
+    BikeImportResult,
+    BikePublic,
+    Fleet,
+    FleetCreate,
+    FleetDeleted,
+    FleetPublic,
+    FleetUpdate,
+)
 from service.fleets.service import Position
 
 router = APIRouter()
@@ -44,6 +52,37 @@ def _visible_fleet(fleet_id: str, session: SessionDep, api_key: CurrentKey) -> F
 
 
 VisibleFleet = Annotated[Fleet, Depends(_visible_fleet)]
+
+
+@router.patch("/{fleet_id}", response_model=FleetPublic)
+def update_fleet(
+    fleet_id: str, fleet_in: FleetUpdate, session: SessionDep, admin: AdminKey, request: Request
+) -> FleetPublic:
+    """Change a fleet's name, operator, region or device profile."""
+    fleet = service.get_fleet_for(session=session, fleet_id=fleet_id, api_key=admin)
+    fleet = service.update_fleet(session=session, fleet=fleet, fleet_in=fleet_in)
+    request.app.state.synthesizer.resume_pending()
+    request.app.state.snapshots.invalidate()
+    return FleetPublic.model_validate(fleet)
+
+
+@router.delete("/{fleet_id}", response_model=FleetDeleted)
+def delete_fleet(
+    fleet_id: str,
+    session: SessionDep,
+    admin: AdminKey,
+    request: Request,
+    force: Annotated[
+        bool, Query(description="delete even if campaigns name it or plays were logged")
+    ] = False,
+) -> FleetDeleted:
+    """Refused (409) while a campaign names the fleet or plays were logged to its bikes, unless
+    `force=true`: then its bikes are deleted and the campaigns forget it (one left with no fleet is ended,
+    not widened to every fleet). The stats of past plays stay."""
+    fleet = service.get_fleet_for(session=session, fleet_id=fleet_id, api_key=admin)
+    result = service.delete_fleet(session=session, fleet=fleet, force=force)
+    request.app.state.snapshots.invalidate()
+    return result
 
 
 _CSV_BODY = {"requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}}

@@ -15,6 +15,7 @@ from service.timeutil import LocalDateTime, UTCDateTime, as_utc, utcnow
 
 LANGUAGES = ("zh-CN", "ug", "kk")
 MAX_TEXT_CHARS = 80  # about 15 s of speech: a lock speaker plays short prompts
+MAX_REASON_CHARS = 500
 
 _MARKUP = re.compile(r"<[^>]*>|&[#a-zA-Z0-9]+;")
 
@@ -146,6 +147,8 @@ class Slogan(SloganBase, table=True):
     created_by: int | None = Field(default=None, foreign_key="api_key.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why the reviewer rejected it, for its author.
+    review_reason: str | None = Field(default=None, max_length=MAX_REASON_CHARS)
 
 
 class SloganPublic(SloganBase):
@@ -154,4 +157,16 @@ class SloganPublic(SloganBase):
     status: SloganStatus
     created_at: LocalDateTime
     reviewed_at: LocalDateTime | None
+    review_reason: str | None
     clips: list[ClipPublic]
+
+
+class RejectIn(StrictInput, SQLModel):
+    """Why the slogan is rejected: shown to its author."""
+
+    reason: str = Field(max_length=MAX_REASON_CHARS * 2)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        return clean_label(value, max_length=MAX_REASON_CHARS)

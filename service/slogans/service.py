@@ -1,4 +1,6 @@
-from sqlmodel import Session, select
+import unicodedata
+
+from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey, Role
 from service.clips.models import Clip, ClipPublic, ClipStatus
@@ -96,10 +98,15 @@ def withdraw_slogan(*, session: Session, slogan: Slogan) -> Slogan:
 
 
 def review_slogan(
-    *, session: Session, slogan: Slogan, approve: bool, reviewer: ApiKey | None = None
+    *,
+    session: Session,
+    slogan: Slogan,
+    approve: bool,
+    reviewer: ApiKey | None = None,
+    reason: str | None = None,
 ) -> Slogan:
-    """Approve (clips are then made in the background) or reject. Approving twice is harmless.
-    Nobody reviews a slogan they wrote themselves."""
+    """Approve (clips are then made in the background) or reject with a reason for the author. Approving
+    twice is harmless. Nobody reviews a slogan they wrote themselves."""
     if reviewer is not None and reviewer.id is not None and slogan.created_by == reviewer.id:
         raise Forbidden("a slogan must be reviewed by someone other than its author")
     target = SloganStatus.approved if approve else SloganStatus.rejected
@@ -108,6 +115,7 @@ def review_slogan(
     if slogan.status is not target:  # approving again only retries clips that failed
         slogan.status = target
         slogan.reviewed_at = utcnow()
+        slogan.review_reason = None if approve else reason
         session.add(slogan)
     if approve:
         assert slogan.id is not None
@@ -121,3 +129,16 @@ def review_slogan(
 def slogan_public(*, session: Session, slogan: Slogan) -> SloganPublic:
     clips = session.exec(select(Clip).where(Clip.slogan_id == slogan.id).order_by(Clip.id))  # type: ignore[arg-type]
     return SloganPublic.model_validate(slogan, update={"clips": [ClipPublic.of(c) for c in clips]})
+
+
+def _comparable(text: str) -> str:
+    """The words of a text, for spotting the same slogan typed with other spaces or punctuation."""
+    words = (c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c)[0] in "LN")
+    return "".join(words).casefold()
+
+
+def find_duplicates(*, session: Session, text: str, exclude_id: int | None = None) -> list[Slogan]:
+    """Slogans still pending or approved that say the same words (the police form warns of them)."""
+    wanted = _comparable(text)
+    live = select(Slogan).where(col(Slogan.status).in_([SloganStatus.pending, SloganStatus.approved]))
+    return [s for s in session.exec(live) if s.id != exclude_id and wanted and _comparable(s.text) == wanted]

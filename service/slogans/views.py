@@ -6,7 +6,7 @@ from service.auth.deps import AdminKey, PoliceKey
 from service.auth.models import Role
 from service.deps import IntId, SessionDep
 from service.slogans import service
-from service.slogans.models import Slogan, SloganCreate, SloganPublic, SloganUpdate
+from service.slogans.models import RejectIn, Slogan, SloganCreate, SloganPublic, SloganUpdate
 
 router = APIRouter()
 
@@ -70,7 +70,12 @@ def approve_slogan(slogan: SloganDep, session: SessionDep, admin: AdminKey, requ
 
 
 @router.post("/{slogan_id}/reject", response_model=SloganPublic)
-def reject_slogan(slogan: SloganDep, session: SessionDep, admin: AdminKey, request: Request) -> SloganPublic:
-    slogan = service.review_slogan(session=session, slogan=slogan, approve=False, reviewer=admin)
+def reject_slogan(
+    reject_in: RejectIn, slogan: SloganDep, session: SessionDep, admin: AdminKey, request: Request
+) -> SloganPublic:
+    """Rejects a pending slogan; the reason is stored and shown to its author."""
+    slogan = service.review_slogan(
+        session=session, slogan=slogan, approve=False, reviewer=admin, reason=reject_in.reason
+    )
     request.app.state.snapshots.invalidate()
     return service.slogan_public(session=session, slogan=slogan)

@@ -52,6 +52,26 @@ class NestedZone(SQLModel):
     message: str  # for admins, in Chinese
 
 
+class ZoneUpdate(StrictInput, SQLModel):
+    """What an admin may change on a zone in place (its shape changes by importing it again); a field
+    sent as null clears it where it is optional."""
+
+    name: str | None = Field(default=None, max_length=400)
+    kind: str | None = Field(default=None, max_length=80)
+    region: str | None = Field(default=None, max_length=200)
+    police_unit: str | None = Field(default=None, max_length=400)
+    languages: list[str] | None = Field(default=None, max_length=10)
+    volume: int | None = None
+    quiet_hours: dict[str, Any] | None = None
+
+
+class ZoneDeleted(SQLModel):
+    id: str
+    # Campaigns that named the zone no longer do; those left with no place to play were ended.
+    campaigns_changed: list[int]
+    campaigns_ended: list[int]
+
+
 class ZoneImportResult(SQLModel):
     created: int
     updated: int

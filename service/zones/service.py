@@ -1,14 +1,16 @@
 from typing import Any
 
 import shapely
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
+from service.campaigns.service import campaigns_naming, forget_target
 from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem, geometry_to_wgs84
-from service.errors import Invalid
+from service.errors import Conflict, Invalid, NotFound
 from service.events.clock import TimeWindow, format_hhmm
 from service.events.snapshot import bump_version
 from service.labels import clean_label
 from service.slogans.models import LANGUAGES
+from service.stats.models import ZoneDaily
 from service.timeutil import utcnow
 from service.zones.gbfs import parse_station_information
 from service.zones.geometry import GeometryError, check_rfc7946, zone_shape
@@ -16,8 +18,10 @@ from service.zones.models import (
     GbfsImportOptions,
     NestedZone,
     Zone,
+    ZoneDeleted,
     ZoneImportOptions,
     ZoneImportResult,
+    ZoneUpdate,
     clean_zone_id,
 )
 
@@ -228,3 +232,61 @@ def zones_geojson(zones: list[Zone]) -> dict[str, Any]:
             for zone in zones
         ],
     }
+
+
+def get_zone(*, session: Session, zone_id: str) -> Zone:
+    zone = session.get(Zone, zone_id)
+    if zone is None:
+        raise NotFound(f"no zone {zone_id!r}")
+    return zone
+
+
+_LABELS = {"name": 200, "kind": 40}
+_PROPERTIES = ("region", "police_unit", "languages", "volume", "quiet_hours")
+
+
+def update_zone(*, session: Session, zone: Zone, zone_in: ZoneUpdate) -> Zone:
+    """Change a zone's name, kind and optional properties, validated as an import validates them."""
+    changes = zone_in.model_dump(exclude_unset=True)
+    for field, limit in _LABELS.items():
+        if field not in changes:
+            continue
+        if changes[field] is None:
+            raise Invalid(f"{field} cannot be cleared")
+        try:
+            changes[field] = clean_label(changes[field], max_length=limit)
+        except ValueError as exc:
+            raise Invalid(f"{field}: {exc}") from None
+    props = {field: changes.get(field, getattr(zone, field)) for field in _PROPERTIES}
+    try:
+        extra = zone_properties(props)
+    except ValueError as exc:
+        raise Invalid(str(exc).removeprefix("properties.")) from None
+    zone.sqlmodel_update({**{f: changes[f] for f in _LABELS if f in changes}, **extra})
+    zone.updated_at = utcnow()
+    session.add(zone)
+    bump_version(session)
+    session.commit()
+    session.refresh(zone)
+    return zone
+
+
+def logged_plays(*, session: Session, zone_id: str) -> int:
+    query = select(func.coalesce(func.sum(ZoneDaily.plays), 0)).where(ZoneDaily.zone_id == zone_id)
+    return int(session.exec(query).one())
+
+
+def delete_zone(*, session: Session, zone: Zone, force: bool) -> ZoneDeleted:
+    """Refused while campaigns name the zone or plays were logged in it, unless forced; the stats of
+    past plays stay either way (the log and the rollups keep the zone's id)."""
+    campaigns = campaigns_naming(session=session, zone_id=zone.id)
+    plays = logged_plays(session=session, zone_id=zone.id)
+    if (campaigns or plays) and not force:
+        used = [f"campaigns {', '.join(str(c.id) for c in campaigns)} name it"] if campaigns else []
+        used += [f"{plays} plays were logged in it (they stay in the stats)"] if plays else []
+        raise Conflict(f"zone {zone.id!r} is in use: {'; '.join(used)}. Send ?force=true to delete it anyway")
+    ended = forget_target(session=session, campaigns=campaigns, zone_id=zone.id)
+    session.delete(zone)
+    bump_version(session)
+    session.commit()
+    return ZoneDeleted(id=zone.id, campaigns_changed=[c.id for c in campaigns if c.id], campaigns_ended=ended)

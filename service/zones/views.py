@@ -1,12 +1,19 @@
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from service.auth.deps import AdminKey, CurrentKey
 from service.deps import SessionDep
 from service.zones import service
-from service.zones.models import GbfsImportOptions, ZoneImportOptions, ZoneImportResult, ZonePublic
+from service.zones.models import (
+    GbfsImportOptions,
+    ZoneDeleted,
+    ZoneImportOptions,
+    ZoneImportResult,
+    ZonePublic,
+    ZoneUpdate,
+)
 
 router = APIRouter()
 
@@ -51,3 +58,42 @@ def list_zones(
     if format == "geojson":
         return JSONResponse(service.zones_geojson(zones), media_type="application/geo+json")
     return [ZonePublic.model_validate(z) for z in zones]
+
+
+ZoneId = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+@router.get("/{zone_id}", response_model=ZonePublic)
+def get_zone(zone_id: ZoneId, session: SessionDep, _key: CurrentKey) -> ZonePublic:
+    return ZonePublic.model_validate(service.get_zone(session=session, zone_id=zone_id))
+
+
+@router.patch("/{zone_id}", response_model=ZonePublic)
+def update_zone(
+    zone_id: ZoneId, zone_in: ZoneUpdate, session: SessionDep, _admin: AdminKey, request: Request
+) -> ZonePublic:
+    """Change a zone's name, kind, region, police unit, languages, volume or quiet hours (its shape: import
+    it again)."""
+    zone = service.get_zone(session=session, zone_id=zone_id)
+    zone = service.update_zone(session=session, zone=zone, zone_in=zone_in)
+    request.app.state.snapshots.invalidate()
+    return ZonePublic.model_validate(zone)
+
+
+@router.delete("/{zone_id}", response_model=ZoneDeleted)
+def delete_zone(
+    zone_id: ZoneId,
+    session: SessionDep,
+    _admin: AdminKey,
+    request: Request,
+    force: Annotated[
+        bool, Query(description="delete even if campaigns name it or plays were logged")
+    ] = False,
+) -> ZoneDeleted:
+    """Refused (409) while a campaign names the zone or plays were logged in it, unless `force=true`: then
+    the campaigns forget it (one left with no place to play is ended, not widened to everywhere). The
+    stats of past plays stay."""
+    zone = service.get_zone(session=session, zone_id=zone_id)
+    result = service.delete_zone(session=session, zone=zone, force=force)
+    request.app.state.snapshots.invalidate()
+    return result

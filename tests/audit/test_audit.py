@@ -8,7 +8,7 @@ def test_changes_are_audited_with_who_before_and_after(
 ) -> None:
     slogan_id = client.post("/v1/slogans", json={"text": "网络汇款需谨慎。"}, headers=police).json()["id"]
     client.patch(f"/v1/slogans/{slogan_id}", json={"category": "网络转账"}, headers=police)
-    client.post(f"/v1/slogans/{slogan_id}/reject", headers=admin)
+    client.post(f"/v1/slogans/{slogan_id}/reject", json={"reason": "内容与本地诈骗形势不符"}, headers=admin)
     client.post("/v1/zones/import", json=collection(feature("z1", square(89.18, 44.0))), headers=admin)
     client.post("/v1/fleets", json={"id": "f1", "name": "车队", "operator": "某公司"}, headers=admin)
     client.post("/v1/keys", json={"name": "k", "role": "admin"}, headers=admin)

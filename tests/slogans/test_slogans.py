@@ -71,8 +71,15 @@ def test_rejected_slogan_cannot_be_approved(
     client: TestClient, police: dict[str, str], admin: dict[str, str]
 ) -> None:
     slogan_id = client.post("/v1/slogans", json={"text": SEED}, headers=police).json()["id"]
-    rejected = client.post(f"/v1/slogans/{slogan_id}/reject", headers=admin)
-    assert rejected.json()["status"] == "rejected"
+    reason = "内容与本地诈骗形势不符"
+    assert client.post(f"/v1/slogans/{slogan_id}/reject", headers=admin).status_code == 422  # no reason
+    assert (
+        client.post(f"/v1/slogans/{slogan_id}/reject", json={"reason": " "}, headers=admin).status_code == 422
+    )
+    rejected = client.post(f"/v1/slogans/{slogan_id}/reject", json={"reason": reason}, headers=admin)
+    assert rejected.json()["status"] == "rejected" and rejected.json()["review_reason"] == reason
+    # The author sees why.
+    assert client.get(f"/v1/slogans/{slogan_id}", headers=police).json()["review_reason"] == reason
     assert client.post(f"/v1/slogans/{slogan_id}/approve", headers=admin).status_code == 409
 
 
