@@ -1,6 +1,5 @@
 """Settings, read from environment variables prefixed EBIKE_VOICE_."""
 
-import zoneinfo
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -90,15 +89,6 @@ class Settings(BaseSettings):
     def _split_engines(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     @field_validator("quiet_hours")

@@ -6,10 +6,12 @@ import io
 import typing
 from datetime import datetime
 
+import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel, PlainSerializer, ValidationError
 
+from service.config import Settings
 from service.main import create_app
 from service.timeutil import LocalDateTime
 from tests.helpers import approved_slogan, collection, feature, square
@@ -121,3 +123,8 @@ def test_csv_times_are_local_whole_seconds_and_days_are_local_dates(
     )
     assert hours.json()["since"] == "2026-11-30T00:00:00+08:00"
     assert hours.json()["points"][24] == {"t": "2026-12-01T00:00:00+08:00", "plays": 1, "confirmed_plays": 0}
+
+
+def test_an_unknown_time_zone_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
+        Settings(timezone="Mars/Olympus")
