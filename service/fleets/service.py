@@ -29,6 +29,12 @@ def create_fleet(*, session: Session, fleet_in: FleetCreate) -> Fleet:
         raise Conflict(f"fleet {fleet_in.id!r} already exists")
     fleet = Fleet.model_validate(fleet_in)
     new_profile = fleet.profile not in profiles_in_use(session)
+    return _save(session=session, fleet=fleet, new_profile=new_profile)
+
+
+def _save(*, session: Session, fleet: Fleet, new_profile: bool) -> Fleet:
+    """Commits the fleet; a profile no fleet used before first gets its renditions of every approved
+    slogan queued."""
     session.add(fleet)
     if new_profile:
         session.flush()
@@ -45,14 +51,7 @@ def update_fleet(*, session: Session, fleet: Fleet, fleet_in: FleetUpdate) -> Fl
     changes = fleet_in.model_dump(exclude_unset=True)
     new_profile = "profile" in changes and changes["profile"] not in profiles_in_use(session)
     fleet.sqlmodel_update(changes)
-    session.add(fleet)
-    if new_profile:
-        session.flush()
-        ensure_profile_clips(session=session)
-    bump_version(session)
-    session.commit()
-    session.refresh(fleet)
-    return fleet
+    return _save(session=session, fleet=fleet, new_profile=new_profile)
 
 
 def delete_fleet(*, session: Session, fleet: Fleet, force: bool) -> FleetDeleted:
