@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
@@ -261,6 +262,8 @@ def _apply(clip: Clip, result: Rendition | str) -> None:
 
 def clips_in_use(db: Engine) -> set[str]:
     """The sha256 of every clip a slogan has: their files are never dropped from the synthesis cache."""
+    if not inspect(db).has_table(Clip.__tablename__):
+        return set()  # a data dir with no schema yet (`ebike-voice synth` on a fresh dir) has no clips
     with Session(db) as session:
         return set(session.exec(select(Clip.sha256).where(Clip.sha256.is_not(None))))  # type: ignore[union-attr]
 

@@ -43,7 +43,7 @@ from service.slogans.models import LANGUAGES, MAX_TEXT_CHARS, RejectIn, SloganCr
 from service.stats import views as stats_views
 from service.timeutil import utcnow
 from service.zones import views as zone_views
-from service.zones.models import GbfsImportOptions, ZoneUpdate
+from service.zones.models import GbfsImportOptions, ZoneImportOptions, ZoneUpdate
 
 HERE = Path(__file__).parent
 COOKIE = "ebv_console_key"
@@ -348,7 +348,7 @@ def import_zones(request: Request, session: SessionDep, api_key: ConsoleAdmin, f
             )
             result = zone_views.import_gbfs(session, api_key, request, options, payload)
         else:
-            result = zone_views.import_zones(session, api_key, request, payload)
+            result = zone_views.import_zones(session, api_key, request, ZoneImportOptions(), payload)
     except ValidationError as exc:
         errors = {"gbfs" if gbfs else "geojson": "；".join(field_errors(exc, set()).values())}
         return _zones_page(request, session, api_key, 422, errors=errors)
