@@ -14,10 +14,12 @@ def test_demo_shows_progress_in_a_terminal_and_none_in_a_pipe(fresh_env: dict[st
     text = shown.decode()
     assert ESCAPE.search(shown), "no progress display in a terminal"
     plain = re.sub(r"\x1b\[[0-?]*[ -/]*[@-~]", "", text).replace("\r", "\n")
-    # Each step with its count as it goes, then done: 12 starter slogans, about 2,000 ride events.
+    # Each step, then done: 12 starter slogans, about 2,000 ride events.
     for step in ("zones, fleets and bikes", "slogans and their clips", "2 days of rides"):
         assert step in plain, plain[-2000:]
-    assert re.search(r"slogans and their clips .* 1/12 ", plain) and re.search(r" 12/12 ", plain)
+    # rich redraws ten times a second, so a count that lasts less than that may never be drawn: the
+    # slogans' final count is certain, the rides' (seconds long) show their counts as they go.
+    assert re.search(r"slogans and their clips .* 12/12 ", plain)
     rides = [(int(done), int(total)) for done, total in re.findall(r"2 days of rides .* (\d+)/(\d+) ", plain)]
     assert rides[0][0] < rides[-1][0] == rides[-1][1] > 500
     assert _KEYS.search(plain.replace("\n\n", "\n"))
