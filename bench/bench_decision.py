@@ -10,8 +10,7 @@ from datetime import UTC, datetime, timedelta
 import shapely
 from shapely.geometry import box
 
-from service.events.clock import Daypart, TimeWindow
-from service.events.decision import (
+from service.targeting.decision import (
     ClipInfo,
     CompiledCampaign,
     EventQuery,
@@ -19,6 +18,7 @@ from service.events.decision import (
     Snapshot,
     choose_clip,
 )
+from service.timewindows import Daypart, TimeWindow
 from service.zones.geometry import ZoneIndex, ZoneInfo, circle
 
 ROUNDS = 20_000

@@ -29,6 +29,8 @@ from service.demo.zones import demo_zones
 from service.zones.geometry import zone_shape
 
 SECONDS = int(os.environ.get("EBIKE_VOICE_BENCH_SECONDS", "10"))
+# Which servers to run: all of them, or a comma-separated choice of sqlite1, sqlite2, pg, memory.
+ONLY = set(filter(None, os.environ.get("EBIKE_VOICE_BENCH_ONLY", "").split(",")))
 CONNECTIONS = 32
 PG_URL = os.environ.get("EBIKE_VOICE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -399,24 +401,31 @@ def _memory_mb(pid: int) -> list[tuple[str, float, float]]:
     return found
 
 
+def _chosen(*names: str) -> bool:
+    return not ONLY or bool(ONLY & set(names))
+
+
 def main() -> None:
     ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="ebike-bench-"))
     try:
         print(f"{CONNECTIONS} connections, {SECONDS} s per run, on {os.cpu_count()} shared cores")
-        sqlite = run("sqlite 1 worker", None, 1, work)
-        sqlite2 = run("sqlite 2 workers", None, 2, work)
-        print(f"sqlite: 2 workers / 1 worker {sqlite2 / sqlite:.2f}")
-        with postgres_database() as pg:
-            if pg is None:
-                print("postgresql: no server at EBIKE_VOICE_BENCH_POSTGRES_URL; skipped")
-            else:
-                pg1 = run("postgresql 1 worker", pg, 1, work)
-                pg2 = run("postgresql 2 workers", pg, 2, work)
-                print(
-                    f"postgresql: 1 worker {pg1:.0f} events/s (target 2,500), {pg1 / sqlite:.2f}x sqlite "
-                    f"(target 0.6); 2 workers / 1 worker {pg2 / pg1:.2f} (target 1.3)"
-                )
-        memory(work)
+        sqlite = run("sqlite 1 worker", None, 1, work) if _chosen("sqlite1", "sqlite2", "pg") else 0.0
+        if _chosen("sqlite2"):
+            sqlite2 = run("sqlite 2 workers", None, 2, work)
+            print(f"sqlite: 2 workers / 1 worker {sqlite2 / sqlite:.2f}")
+        if _chosen("pg"):
+            with postgres_database() as pg:
+                if pg is None:
+                    print("postgresql: no server at EBIKE_VOICE_BENCH_POSTGRES_URL; skipped")
+                else:
+                    pg1 = run("postgresql 1 worker", pg, 1, work)
+                    pg2 = run("postgresql 2 workers", pg, 2, work)
+                    print(
+                        f"postgresql: 1 worker {pg1:.0f} events/s (target 2,500), {pg1 / sqlite:.2f}x "
+                        f"sqlite (target 0.6); 2 workers / 1 worker {pg2 / pg1:.2f} (target 1.3)"
+                    )
+        if _chosen("memory"):
+            memory(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

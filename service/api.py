@@ -10,7 +10,6 @@ from service.campaigns.views import router as campaigns
 from service.clips.views import router as audio
 from service.console.views import router as console
 from service.dashboard.views import router as dashboard
-from service.decisions.views import router as decisions
 from service.errors import error_responses
 from service.events.views import router as events
 from service.fleets.views import router as fleets
@@ -20,6 +19,7 @@ from service.manifest.views import router as manifest
 from service.preview.views import router as preview
 from service.slogans.views import router as slogans
 from service.stats.views import router as stats
+from service.targeting.views import router as targeting
 from service.zones.views import router as zones
 
 KEYED = error_responses(401, 403, 404, 409, 422)
@@ -36,7 +36,7 @@ api_router.include_router(events, prefix="/v1/events", tags=["events"], response
 api_router.include_router(stats, prefix="/v1/stats", tags=["stats"], responses=KEYED)
 api_router.include_router(keys, prefix="/v1/keys", tags=["keys"], responses=KEYED)
 api_router.include_router(audit, prefix="/v1/audit", tags=["audit"], responses=KEYED)
-api_router.include_router(decisions, prefix="/v1/decisions", tags=["decisions"], responses=KEYED)
+api_router.include_router(targeting, prefix="/v1/decisions", tags=["decisions"], responses=KEYED)
 api_router.include_router(lexicon, prefix="/v1/lexicon", tags=["speech"], responses=KEYED)
 api_router.include_router(profiles, prefix="/v1/profiles", tags=["speech"], responses=KEYED)
 api_router.include_router(

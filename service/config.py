@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from service.events.clock import parse_window_text
+from service.timewindows import parse_window_text
 
 
 class Settings(BaseSettings):

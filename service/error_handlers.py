@@ -1,6 +1,8 @@
 """The app's error handlers: domain errors (service.errors) and the database's as clear JSON answers."""
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +28,15 @@ async def _service_error_handler(_request: Request, exc: Exception) -> JSONRespo
     return service_error_response(exc)
 
 
+# The database's errors that mean "unavailable, retry" (down, unreachable, locked, pool exhausted).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    return database_unavailable_response(exc)
+
+
+def database_unavailable_response(exc: Exception) -> JSONResponse:
     """The database is down, unreachable or locked: the request changed nothing and may be retried.
     Connections are checked again on the next request, so the service recovers without a restart."""
     log.warning("database unavailable: %s", str(exc).splitlines()[0])
@@ -48,12 +58,14 @@ async def _unstorable_value(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422, without echoing the input back (it may be megabytes, or NaN that JSON cannot carry)."""
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": _message(e)} for e in exc.errors()
-    ]
-    return JSONResponse({"detail": errors}, status_code=422)
+    return validation_error_response(exc.errors())
+
+
+def validation_error_response(errors: Sequence[Any]) -> JSONResponse:
+    """FastAPI's 422, without echoing the input back (it may be megabytes, or NaN that JSON cannot carry)."""
+    detail = [{"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": _message(e)} for e in errors]
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 def _message(error: dict) -> str:  # type: ignore[type-arg]
@@ -65,6 +77,6 @@ def _message(error: dict) -> str:  # type: ignore[type-arg]
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for exc_type in (OperationalError, InterfaceError, PoolTimeout):
+    for exc_type in DATABASE_UNAVAILABLE:
         app.add_exception_handler(exc_type, _database_unavailable)
     app.add_exception_handler(DataError, _unstorable_value)

@@ -24,13 +24,14 @@ from service.console.views import assets as console_assets
 from service.dashboard.views import assets as dashboard_assets
 from service.db import make_engine
 from service.error_handlers import install_error_handlers
-from service.events.fastpath import EventFastPath
 from service.events.partitions import ensure_upcoming
 from service.events.service import EventPipeline
-from service.events.snapshot import SnapshotHolder
+from service.events.views import PATH as EVENTS_PATH
+from service.events.views import PostEvent, document
 from service.events.writer_process import WriterProcess
 from service.observability.logs import configure_logging
 from service.observability.middleware import RequestContext
+from service.targeting.snapshot import SnapshotHolder
 from service.timeutil import use_local_zone
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,17 @@ def _tune_interpreter() -> None:
 
 
 class App(FastAPI):
-    """FastAPI, with POST /v1/events answered ahead of its middleware (service/events/fastpath.py)."""
+    """FastAPI, with /v1/events handed to its lean route ahead of FastAPI (service/events/views.py)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._entry = EventFastPath(super().__call__, self.state)
+        self._post_event = PostEvent(self.state)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._entry(scope, receive, send)
+        if scope["type"] == "http" and scope["path"] == EVENTS_PATH:
+            await self._post_event(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 def serve_app() -> FastAPI:
@@ -80,7 +84,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
         except SQLAlchemyError:  # write_events makes a month when it needs it; the database may come later
             log.warning("could not make this month's and next month's event log partitions", exc_info=True)
         snapshots = SnapshotHolder(engine, settings)
-        synthesizer = build_synthesizer(settings, engine, on_change=snapshots.invalidate)
+        synthesizer = build_synthesizer(settings, engine)
         app.state.settings = settings
         app.state.engine = engine
         app.state.snapshots = snapshots
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
     install_error_handlers(app)
     app.add_middleware(RequestContext)
     app.include_router(api_router)
+    document(app)
     app.mount("/dashboard/static", dashboard_assets, name="dashboard-static")
     app.mount(ASSETS_URL, docs_assets, name="docs-assets")
     app.mount("/console/static", console_assets, name="console-static")

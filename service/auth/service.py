@@ -63,14 +63,19 @@ def create_key(
     return api_key, plain
 
 
-def find_key(*, session: Session, plain: str) -> ApiKey | None:
-    """The key, if it exists and is neither revoked nor expired."""
-    api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(plain))).first()
-    if api_key is None or api_key.revoked_at is not None:
+def live_key(*, session: Session, digest: str) -> ApiKey | None:
+    """The key with this hash if it is live: it exists, has an id, is not revoked and has not expired (the
+    one definition of a key that works)."""
+    api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
+    if api_key is None or api_key.id is None or api_key.revoked_at is not None:
         return None
     if api_key.expires_at is not None and api_key.expires_at <= utcnow():
         return None
     return api_key
+
+
+def find_key(*, session: Session, plain: str) -> ApiKey | None:
+    return live_key(session=session, digest=hash_key(plain))
 
 
 def list_keys(*, session: Session) -> list[ApiKey]:
@@ -150,12 +155,10 @@ class KeyCache:
 
 
 def load_key(*, engine: Engine, digest: str, last_used: LastUsed) -> ApiKey | None:
-    """The live key with this hash (not revoked, not expired), its use recorded; None if there is none."""
+    """The live key with this hash, its use recorded; None if there is none."""
     with Session(engine) as session:
-        api_key = session.exec(select(ApiKey).where(ApiKey.key_hash == digest)).first()
-        if api_key is None or api_key.revoked_at is not None or api_key.id is None:
-            return None
-        if api_key.expires_at is not None and api_key.expires_at <= utcnow():
+        api_key = live_key(session=session, digest=digest)
+        if api_key is None or api_key.id is None:
             return None
         session.expunge(api_key)
         last_used.touch(session, api_key.id)

@@ -9,10 +9,10 @@ from sqlmodel import Field, SQLModel
 
 from service.clips.models import LockEvent
 from service.db import MAX_INT_ID, str_enum
-from service.events.clock import WEEKDAYS, Daypart, TimeWindow, format_hhmm
 from service.labels import clean_label
 from service.strict import StrictInput
 from service.timeutil import LocalDateTime, UTCDateTime, as_utc, utcnow
+from service.timewindows import WEEKDAYS, Daypart, TimeWindow, format_hhmm
 
 
 class Priority(StrEnum):

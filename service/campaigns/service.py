@@ -5,9 +5,9 @@ from sqlmodel import Session, col, select
 
 from service.campaigns.models import Campaign, CampaignBase, CampaignCreate, CampaignUpdate
 from service.errors import Conflict, Invalid, NotFound
-from service.events.snapshot import bump_version
 from service.fleets.models import Fleet
 from service.slogans.models import Slogan, SloganStatus
+from service.snapshot_version import bump_version
 from service.timeutil import utcnow
 from service.zones.models import Zone
 

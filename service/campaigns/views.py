@@ -1,4 +1,4 @@
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from service.auth.deps import AdminKey
 from service.campaigns import service
@@ -9,11 +9,8 @@ router = APIRouter()
 
 
 @router.post("", status_code=201, response_model=CampaignPublic)
-def create_campaign(
-    campaign_in: CampaignCreate, session: SessionDep, _admin: AdminKey, request: Request
-) -> CampaignPublic:
+def create_campaign(campaign_in: CampaignCreate, session: SessionDep, _admin: AdminKey) -> CampaignPublic:
     campaign = service.create_campaign(session=session, campaign_in=campaign_in)
-    request.app.state.snapshots.invalidate()
     return CampaignPublic.model_validate(campaign)
 
 
@@ -29,30 +26,25 @@ def get_campaign(campaign_id: IntId, session: SessionDep, _admin: AdminKey) -> C
 
 @router.patch("/{campaign_id}", response_model=CampaignPublic)
 def update_campaign(
-    campaign_id: IntId, campaign_in: CampaignUpdate, session: SessionDep, _admin: AdminKey, request: Request
+    campaign_id: IntId, campaign_in: CampaignUpdate, session: SessionDep, _admin: AdminKey
 ) -> CampaignPublic:
     """Change any of a campaign's fields; the result is checked as a new campaign would be. Every version
     stays in the audit log; the next lock events follow it."""
     campaign = service.get_campaign(session=session, campaign_id=campaign_id)
     campaign = service.update_campaign(session=session, campaign=campaign, campaign_in=campaign_in)
-    request.app.state.snapshots.invalidate()
     return CampaignPublic.model_validate(campaign)
 
 
 @router.delete("/{campaign_id}", status_code=204)
-def delete_campaign(campaign_id: IntId, session: SessionDep, _admin: AdminKey, request: Request) -> None:
+def delete_campaign(campaign_id: IntId, session: SessionDep, _admin: AdminKey) -> None:
     """Removes the campaign; the stats of its past plays stay."""
     campaign = service.get_campaign(session=session, campaign_id=campaign_id)
     service.delete_campaign(session=session, campaign=campaign)
-    request.app.state.snapshots.invalidate()
 
 
 @router.post("/{campaign_id}/end", response_model=CampaignPublic)
-def end_campaign(
-    campaign_id: IntId, session: SessionDep, _admin: AdminKey, request: Request
-) -> CampaignPublic:
+def end_campaign(campaign_id: IntId, session: SessionDep, _admin: AdminKey) -> CampaignPublic:
     """Ends the campaign now: from the next lock event on, it plays nowhere."""
     campaign = service.get_campaign(session=session, campaign_id=campaign_id)
     campaign = service.end_campaign(session=session, campaign=campaign)
-    request.app.state.snapshots.invalidate()
     return CampaignPublic.model_validate(campaign)

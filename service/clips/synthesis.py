@@ -14,10 +14,10 @@ from service.audio.profiles import ALWAYS_RENDERED, PROFILES
 from service.clips.maker import OPENING_LANGUAGE, ClipMaker, Rendition, Speech
 from service.clips.models import Clip, ClipFormat, ClipStatus, LockEvent
 from service.config import Settings
-from service.events.snapshot import bump_version
 from service.fleets.models import Fleet
 from service.lexicon.service import load_lexicon
 from service.slogans.models import Slogan, SloganStatus
+from service.snapshot_version import bump_version
 from service.timeutil import utcnow
 from service.tts.base import TTSEngine, TTSError
 from service.tts.chain import build_engines
@@ -72,12 +72,10 @@ class Synthesizer:
         db: Engine,
         maker: ClipMaker,
         openings: dict[LockEvent, str],
-        on_change: Callable[[], None] = lambda: None,
     ) -> None:
         self._db = db
         self.maker = maker
         self._openings = openings
-        self._on_change = on_change
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synthesis")
         # The unlock and lock clips are rendered side by side: most of the time goes to ffmpeg processes
         # and numpy, which run in parallel on the two cores.
@@ -146,7 +144,6 @@ class Synthesizer:
                     session.add(clip)
             bump_version(session)
             session.commit()
-        self._on_change()
         return all(isinstance(r, Rendition) for r in results.values())
 
     def resynthesize(self, engine: TTSEngine) -> tuple[int, int]:
@@ -283,12 +280,9 @@ def build_maker(
     )
 
 
-def build_synthesizer(
-    settings: Settings, db: Engine, on_change: Callable[[], None] = lambda: None
-) -> Synthesizer:
+def build_synthesizer(settings: Settings, db: Engine) -> Synthesizer:
     return Synthesizer(
         db=db,
         maker=build_maker(settings, in_use=lambda: clips_in_use(db)),
         openings={LockEvent.unlock: settings.unlock_opening, LockEvent.lock: settings.lock_opening},
-        on_change=on_change,
     )

@@ -27,9 +27,6 @@ from service.console import forms
 from service.console.forms import text
 from service.console.map import zone_map
 from service.console.messages import field_errors, service_field, zh, zh_import
-from service.decisions import views as decision_views
-from service.decisions.models import ExplainQuery
-from service.decisions.service import campaigns_in_force, campaigns_reaching
 from service.deps import IntId, SessionDep
 from service.errors import ServiceError, Unauthorized
 from service.fleets import service as fleet_service
@@ -41,6 +38,9 @@ from service.slogans import service as slogan_service
 from service.slogans import views as slogan_views
 from service.slogans.models import LANGUAGES, MAX_TEXT_CHARS, RejectIn, SloganCreate, SloganStatus
 from service.stats import views as stats_views
+from service.targeting import views as decision_views
+from service.targeting.models import ExplainQuery
+from service.targeting.service import campaigns_in_force, campaigns_reaching
 from service.timeutil import utcnow
 from service.zones import views as zone_views
 from service.zones.models import GbfsImportOptions, ZoneImportOptions, ZoneUpdate

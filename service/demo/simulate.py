@@ -18,8 +18,8 @@ from service.demo.progress import Quiet, Steps
 from service.errors import Invalid
 from service.events.models import EventIn
 from service.events.service import record_event
-from service.events.snapshot import compile_snapshot
 from service.fleets.models import Bike, Fleet
+from service.targeting.snapshot import compile_snapshot
 from service.timeutil import utcnow
 from service.zones.geometry import zone_shape
 from service.zones.models import Zone

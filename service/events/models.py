@@ -136,15 +136,6 @@ class BikeNumber(SQLModel, table=True):
     bike_id: str = Field(max_length=100)
 
 
-class SnapshotVersion(SQLModel, table=True):
-    """Bumped by every change the lock-event decision depends on, so each worker knows to recompile."""
-
-    __tablename__ = "snapshot_version"
-
-    id: int = Field(default=1, primary_key=True)
-    version: int = 0
-
-
 class PlayedIn(StrictInput):
     played_at: datetime
     status: PlayStatus

@@ -21,8 +21,6 @@ from service.coords import CoordSystem
 from service.db import WriterTurn
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
-from service.events.bike_state import BikeMemo, plays_on
-from service.events.decision import ClipInfo, Decision, EventQuery, Snapshot, choose_clip
 from service.events.models import (
     ClipRef,
     EventError,
@@ -35,11 +33,13 @@ from service.events.models import (
     PlayStatus,
 )
 from service.events.partitions import DroppedEvents, drop_months_before
-from service.events.snapshot import SnapshotHolder, clip_info
 from service.events.writer import LogUnavailable, read_bikes, write_events
 from service.fastsql import CommittedRows, lock_for_writing, select_keys
 from service.slogans.models import Slogan
 from service.stats.rollups import Play, add_plays
+from service.targeting.bike_memory import BikeMemo, plays_on
+from service.targeting.decision import ClipInfo, Decision, EventQuery, Snapshot, choose_clip
+from service.targeting.snapshot import SnapshotHolder, clip_info
 from service.timeutil import utcnow
 from service.zones.geometry import ZoneInfo as Zone
 

@@ -16,7 +16,6 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.errors import RETRY_AFTER_S, ServiceError
-from service.events.bike_state import count_play
 from service.events.models import BikeNumber, EventKey, LockEventLog
 from service.events.partitions import ensure_months, month_of
 from service.fastsql import (
@@ -32,6 +31,7 @@ from service.fastsql import (
 )
 from service.fleets.models import Bike
 from service.stats.rollups import Play, add_plays
+from service.targeting.bike_memory import count_play
 
 events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]
 bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]

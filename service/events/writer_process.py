@@ -35,10 +35,10 @@ from service.db import make_engine
 from service.events.batching import ShuttingDown, Waiter, wake
 from service.events.models import EventIn
 from service.events.service import Outcome, Rounds
-from service.events.snapshot import SnapshotHolder
 from service.events.writer import LogUnavailable
 from service.interpreter import python_command, python_env
 from service.observability.logs import configure_logging
+from service.targeting.snapshot import SnapshotHolder
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from service.campaigns.service import campaigns_naming, forget_target
 from service.clips.synthesis import ensure_profile_clips, profiles_in_use
 from service.coords import CoordSystem, to_wgs84
 from service.errors import Conflict, Forbidden, Invalid, NotFound
-from service.events.snapshot import bump_version
 from service.fleets.models import Bike, BikeImportResult, Fleet, FleetCreate, FleetDeleted, FleetUpdate
+from service.snapshot_version import bump_version
 from service.stats.models import PlayDaily
 
 MAX_BIKES_PER_IMPORT = 100_000

@@ -32,7 +32,6 @@ def create_fleet(
     fleet = service.create_fleet(session=session, fleet_in=fleet_in)
     # A profile no fleet used before: its renditions of every approved slogan are made in the background.
     request.app.state.synthesizer.resume_pending()
-    request.app.state.snapshots.invalidate()
     return FleetPublic.model_validate(fleet)
 
 
@@ -62,7 +61,6 @@ def update_fleet(
     fleet = service.get_fleet_for(session=session, fleet_id=fleet_id, api_key=admin)
     fleet = service.update_fleet(session=session, fleet=fleet, fleet_in=fleet_in)
     request.app.state.synthesizer.resume_pending()
-    request.app.state.snapshots.invalidate()
     return FleetPublic.model_validate(fleet)
 
 
@@ -71,7 +69,6 @@ def delete_fleet(
     fleet_id: str,
     session: SessionDep,
     admin: AdminKey,
-    request: Request,
     force: Annotated[
         bool, Query(description="delete even if campaigns name it or plays were logged")
     ] = False,
@@ -81,7 +78,6 @@ def delete_fleet(
     not widened to every fleet). The stats of past plays stay."""
     fleet = service.get_fleet_for(session=session, fleet_id=fleet_id, api_key=admin)
     result = service.delete_fleet(session=session, fleet=fleet, force=force)
-    request.app.state.snapshots.invalidate()
     return result
 
 

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta
 
 from service.auth.models import ApiKey
 from service.errors import Forbidden, NotFound
-from service.events.decision import Snapshot
 from service.manifest.models import Manifest, ManifestClip
+from service.targeting.decision import Snapshot
 
 HORIZON = timedelta(days=1)
 

@@ -33,12 +33,6 @@ DECISIONS = Counter(
     ["event", "outcome"],
     registry=REGISTRY,
 )
-EVENT_FAST_PATH = Counter(
-    "ebike_voice_event_fast_path",
-    "POST /v1/events answered by the lean path, or passed on to the FastAPI route (bad input, uncached key)",
-    ["outcome"],
-    registry=REGISTRY,
-)
 SYNTHESES = Counter(
     "ebike_voice_syntheses",
     "Speech syntheses by engine and outcome (ok, failed)",

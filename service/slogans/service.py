@@ -6,7 +6,6 @@ from service.auth.models import ApiKey, Role
 from service.clips.models import Clip, ClipPublic, ClipStatus
 from service.clips.synthesis import ensure_clip_rows
 from service.errors import Conflict, Forbidden, Invalid, NotFound
-from service.events.snapshot import bump_version
 from service.slogans.models import (
     Slogan,
     SloganCreate,
@@ -15,6 +14,7 @@ from service.slogans.models import (
     SloganUpdate,
     check_scripts,
 )
+from service.snapshot_version import bump_version
 from service.timeutil import utcnow
 
 

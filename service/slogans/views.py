@@ -41,22 +41,18 @@ def get_slogan(slogan: SloganDep, session: SessionDep, api_key: PoliceKey) -> Sl
 
 @router.patch("/{slogan_id}", response_model=SloganPublic)
 def update_slogan(
-    slogan_in: SloganUpdate, slogan: SloganDep, session: SessionDep, api_key: PoliceKey, request: Request
+    slogan_in: SloganUpdate, slogan: SloganDep, session: SessionDep, api_key: PoliceKey
 ) -> SloganPublic:
     """Change the text (back to review), category or validity window of a slogan."""
     service.check_may_edit(slogan=slogan, api_key=api_key)
     slogan = service.update_slogan(session=session, slogan=slogan, slogan_in=slogan_in, editor=api_key)
-    request.app.state.snapshots.invalidate()
     return service.slogan_public(session=session, slogan=slogan)
 
 
 @router.post("/{slogan_id}/withdraw", response_model=SloganPublic)
-def withdraw_slogan(
-    slogan: SloganDep, session: SessionDep, api_key: PoliceKey, request: Request
-) -> SloganPublic:
+def withdraw_slogan(slogan: SloganDep, session: SessionDep, api_key: PoliceKey) -> SloganPublic:
     service.check_may_edit(slogan=slogan, api_key=api_key)
     slogan = service.withdraw_slogan(session=session, slogan=slogan)
-    request.app.state.snapshots.invalidate()
     return service.slogan_public(session=session, slogan=slogan)
 
 
@@ -65,17 +61,15 @@ def approve_slogan(slogan: SloganDep, session: SessionDep, admin: AdminKey, requ
     slogan = service.review_slogan(session=session, slogan=slogan, approve=True, reviewer=admin)
     assert slogan.id is not None
     request.app.state.synthesizer.submit(slogan.id)
-    request.app.state.snapshots.invalidate()
     return service.slogan_public(session=session, slogan=slogan)
 
 
 @router.post("/{slogan_id}/reject", response_model=SloganPublic)
 def reject_slogan(
-    reject_in: RejectIn, slogan: SloganDep, session: SessionDep, admin: AdminKey, request: Request
+    reject_in: RejectIn, slogan: SloganDep, session: SessionDep, admin: AdminKey
 ) -> SloganPublic:
     """Rejects a pending slogan; the reason is stored and shown to its author."""
     slogan = service.review_slogan(
         session=session, slogan=slogan, approve=False, reviewer=admin, reason=reject_in.reason
     )
-    request.app.state.snapshots.invalidate()
     return service.slogan_public(session=session, slogan=slogan)

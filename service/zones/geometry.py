@@ -10,7 +10,7 @@ from shapely import affinity
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from service.events.clock import QuietHours
+from service.timewindows import QuietHours
 
 METERS_PER_DEGREE = 111_320.0
 # No one parks a bike nearer the poles; a larger latitude is nearly always a swapped longitude

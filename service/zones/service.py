@@ -6,12 +6,12 @@ from sqlmodel import Session, func, select
 from service.campaigns.service import campaigns_naming, forget_target
 from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem, geometry_to_wgs84
 from service.errors import Conflict, Invalid, NotFound
-from service.events.clock import TimeWindow, format_hhmm
-from service.events.snapshot import bump_version
 from service.labels import clean_label
 from service.slogans.models import LANGUAGES
+from service.snapshot_version import bump_version
 from service.stats.models import ZoneDaily
 from service.timeutil import utcnow
+from service.timewindows import TimeWindow, format_hhmm
 from service.zones.gbfs import parse_station_information
 from service.zones.geometry import GeometryError, check_rfc7946, zone_shape
 from service.zones.models import (

@@ -1,6 +1,6 @@
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 
 from service.auth.deps import AdminKey, CurrentKey
@@ -22,12 +22,10 @@ router = APIRouter()
 def import_zones(
     session: SessionDep,
     _admin: AdminKey,
-    request: Request,
     options: Annotated[ZoneImportOptions, Query()],
     payload: dict[str, Any] = Body(description="A GeoJSON FeatureCollection of parking zones"),
 ) -> ZoneImportResult:
     result = service.import_zones(session=session, payload=payload, options=options)
-    request.app.state.snapshots.invalidate()
     return result
 
 
@@ -35,12 +33,10 @@ def import_zones(
 def import_gbfs(
     session: SessionDep,
     _admin: AdminKey,
-    request: Request,
     options: Annotated[GbfsImportOptions, Query()],
     payload: dict[str, Any] = Body(description="A GBFS station_information.json (v2.3 or v3)"),
 ) -> ZoneImportResult:
     result = service.import_gbfs(session=session, payload=payload, options=options)
-    request.app.state.snapshots.invalidate()
     return result
 
 
@@ -69,14 +65,11 @@ def get_zone(zone_id: ZoneId, session: SessionDep, _key: CurrentKey) -> ZonePubl
 
 
 @router.patch("/{zone_id}", response_model=ZonePublic)
-def update_zone(
-    zone_id: ZoneId, zone_in: ZoneUpdate, session: SessionDep, _admin: AdminKey, request: Request
-) -> ZonePublic:
+def update_zone(zone_id: ZoneId, zone_in: ZoneUpdate, session: SessionDep, _admin: AdminKey) -> ZonePublic:
     """Change a zone's name, kind, region, police unit, languages, volume or quiet hours (its shape: import
     it again)."""
     zone = service.get_zone(session=session, zone_id=zone_id)
     zone = service.update_zone(session=session, zone=zone, zone_in=zone_in)
-    request.app.state.snapshots.invalidate()
     return ZonePublic.model_validate(zone)
 
 
@@ -85,7 +78,6 @@ def delete_zone(
     zone_id: ZoneId,
     session: SessionDep,
     _admin: AdminKey,
-    request: Request,
     force: Annotated[
         bool, Query(description="delete even if campaigns name it or plays were logged")
     ] = False,
@@ -95,5 +87,4 @@ def delete_zone(
     stats of past plays stay."""
     zone = service.get_zone(session=session, zone_id=zone_id)
     result = service.delete_zone(session=session, zone=zone, force=force)
-    request.app.state.snapshots.invalidate()
     return result

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.events.test_targeting_api import LAT, LON, post_event
 from tests.helpers import approved_slogan, collection, feature, operator_key, square
+from tests.targeting.test_targeting_api import LAT, LON, post_event
 
 NOW = datetime.now(UTC)
 

@@ -42,7 +42,6 @@ def live(settings: Settings) -> Iterator[tuple[str, DemoKeys]]:
         keys = load_demo(db=app.state.engine, synthesizer=synthesizer, ride_days=2)
     finally:
         synthesizer.shutdown()
-    app.state.snapshots.invalidate()
     yield base, keys
     server.should_exit = True
     thread.join(timeout=10)

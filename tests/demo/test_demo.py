@@ -20,7 +20,6 @@ def test_demo_loads_a_county_that_plays_and_reports(client: TestClient, settings
     finally:
         synthesizer.shutdown()
     admin = {"Authorization": f"Bearer {keys.admin}"}
-    client.app.state.snapshots.invalidate()  # type: ignore[attr-defined]
 
     zones = client.get("/v1/zones", headers=admin).json()
     assert len(zones) == 65

@@ -17,9 +17,9 @@ from service.errors import ServiceError
 from service.events import writer
 from service.events.models import EventIn
 from service.events.service import EventPipeline
-from service.events.snapshot import SnapshotHolder
 from service.events.writer import LogRace, read_bikes
 from service.stats.models import ZoneDaily
+from service.targeting.snapshot import SnapshotHolder
 from tests.events.test_events import NOW, event, world  # noqa: F401  (world: a fixture)
 from tests.events.test_group_commit import TZ
 

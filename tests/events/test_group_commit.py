@@ -18,10 +18,10 @@ from service.db import WriterTurn
 from service.errors import ServiceError
 from service.events.models import EventIn, LockEventLog
 from service.events.service import EventPipeline, drop_old_events
-from service.events.snapshot import SnapshotHolder
 from service.events.writer import write_events
 from service.fleets.models import Bike
 from service.stats.models import PlayHourly, ZoneDaily
+from service.targeting.snapshot import SnapshotHolder
 from tests.events.test_events import event, world  # noqa: F401  (world: a fixture)
 
 TZ = ZoneInfo("Asia/Shanghai")

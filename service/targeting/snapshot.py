@@ -7,7 +7,6 @@ import zoneinfo
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -15,25 +14,13 @@ from service.campaigns.models import PRIORITY_RANK, Campaign, parse_daypart
 from service.clips.models import Clip, ClipStatus, clip_url
 from service.config import Settings, get_settings
 from service.coords import CoordSystem
-from service.events.clock import QuietHours, TimeWindow, parse_window_text
-from service.events.decision import ClipInfo, CompiledCampaign, DecisionSettings, PlayableSlogan, Snapshot
-from service.events.models import SnapshotVersion
 from service.fleets.models import Fleet
 from service.slogans.models import Slogan, SloganStatus
+from service.snapshot_version import committed_here, read_version
+from service.targeting.decision import ClipInfo, CompiledCampaign, DecisionSettings, PlayableSlogan, Snapshot
+from service.timewindows import QuietHours, TimeWindow, parse_window_text
 from service.zones.geometry import ZoneIndex, ZoneInfo, zone_shape
 from service.zones.models import Zone
-
-
-def bump_version(session: Session) -> None:
-    """Mark, inside the caller's transaction, that what the decision reads has changed."""
-    result = session.exec(update(SnapshotVersion).values(version=SnapshotVersion.version + 1))  # type: ignore[call-overload]
-    if result.rowcount == 0:
-        session.add(SnapshotVersion(id=1, version=1))
-
-
-def read_version(session: Session) -> int:
-    row = session.get(SnapshotVersion, 1)
-    return row.version if row else 0
 
 
 def decision_settings(settings: Settings) -> DecisionSettings:
@@ -142,8 +129,8 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
 
 class SnapshotHolder:
     """One compiled snapshot per worker process. It asks the database for the version at most once per
-    `check_interval_s` (so changes made by other workers show within that time) and at once after a change
-    made through this process (`invalidate`)."""
+    `check_interval_s` (so changes made by other workers show within that time) and at once after this
+    process commits a change (service.snapshot_version)."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self._engine = engine
@@ -152,15 +139,14 @@ class SnapshotHolder:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked_at = -math.inf  # never checked (the monotonic clock may start near 0)
-        self.invalidations = 0
+        self._seen_here = -1  # the bumps committed by this process when it last checked
 
-    def invalidate(self) -> None:
-        self._checked_at = -math.inf
-        self.invalidations += 1  # a writer process (service.events.writer_process) follows this count
+    def _fresh(self) -> bool:
+        return self._seen_here == committed_here() and time.monotonic() - self._checked_at < self._interval
 
     def get(self) -> Snapshot:
         snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() - self._checked_at < self._interval:
+        if snapshot is not None and self._fresh():
             return snapshot
         # While one request refreshes, the others go on with the current snapshot: they hold pooled
         # connections, and waiting here for the refresher (which needs a connection too) could deadlock.
@@ -168,12 +154,14 @@ class SnapshotHolder:
             assert snapshot is not None
             return snapshot
         try:
-            if self._snapshot is not None and time.monotonic() - self._checked_at < self._interval:
+            if self._snapshot is not None and self._fresh():
                 return self._snapshot
+            seen_here = committed_here()
             with Session(self._engine) as session:
                 if self._snapshot is None or read_version(session) != self._snapshot.version:
                     self._snapshot = compile_snapshot(session, self._settings)
             self._checked_at = time.monotonic()
+            self._seen_here = seen_here
             return self._snapshot
         finally:
             self._lock.release()

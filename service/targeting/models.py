@@ -6,9 +6,9 @@ from sqlmodel import SQLModel
 
 from service.clips.models import LockEvent
 from service.coords import CoordSystem
-from service.events.decision import Reason
 from service.events.models import ID_PATTERN, ClipRef
 from service.strict import StrictInput
+from service.targeting.decision import Reason
 from service.timeutil import as_utc
 
 

@@ -6,7 +6,11 @@ from datetime import datetime
 from sqlmodel import Session
 
 from service.coords import to_wgs84
-from service.decisions.models import (
+from service.errors import Invalid
+from service.events.models import ClipRef
+from service.targeting.bike_memory import peek_bike_state
+from service.targeting.decision import REASON_TEXT, CompiledCampaign, EventQuery, Reason, Snapshot, explain
+from service.targeting.models import (
     CampaignVerdict,
     ExplainedAnswer,
     ExplainedZone,
@@ -14,12 +18,8 @@ from service.decisions.models import (
     Explanation,
     SloganChance,
 )
-from service.errors import Invalid
-from service.events.bike_state import peek_bike_state
-from service.events.clock import local_moment
-from service.events.decision import REASON_TEXT, CompiledCampaign, EventQuery, Reason, Snapshot, explain
-from service.events.models import ClipRef
 from service.timeutil import utcnow
+from service.timewindows import local_moment
 
 
 def explain_decision(

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from service.audio.profiles import DEFAULT_PROFILE
 from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem
-from service.events.clock import Daypart, LocalMoment, QuietHours, TimeWindow, format_hhmm, local_moment
+from service.timewindows import Daypart, LocalMoment, QuietHours, TimeWindow, format_hhmm, local_moment
 from service.zones.geometry import ZoneIndex, ZoneInfo
 
 RANK_NAMES = {2: "urgent", 1: "normal", 0: "fallback"}

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.events.clock import Daypart, QuietHours, TimeWindow, local_moment
-from service.events.decision import (
+from service.targeting.decision import (
     DecisionSettings,
     EventQuery,
     Reason,
@@ -17,8 +16,9 @@ from service.events.decision import (
     choose_clip,
     explain,
 )
+from service.timewindows import Daypart, QuietHours, TimeWindow, local_moment
 from service.zones.geometry import ZoneIndex, ZoneInfo
-from tests.events.test_decision import campaign, slogan
+from tests.targeting.test_decision import campaign, slogan
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 # Sunday 2026-11-29 08:00 in Shanghai.

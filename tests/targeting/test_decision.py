@@ -4,7 +4,7 @@ import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from service.events.decision import (
+from service.targeting.decision import (
     ClipInfo,
     CompiledCampaign,
     EventQuery,

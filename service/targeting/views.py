@@ -4,9 +4,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from service.auth.deps import AdminKey
-from service.decisions import service
-from service.decisions.models import ExplainQuery, Explanation
 from service.deps import SessionDep
+from service.targeting import service
+from service.targeting.models import ExplainQuery, Explanation
 
 router = APIRouter()
 _rng = random.SystemRandom()
