@@ -146,10 +146,18 @@ def bare_fastapi(env: dict[str, str]):  # type: ignore[no-untyped-def]
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the bare FastAPI baseline did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def loaded(pid: int, base: str, path: str, script: Path | None = None, args: list[str] | None = None) -> dict:  # type: ignore[type-arg]
+    """wrk's figures, and the CPU the server's processes used meanwhile (cores, and µs a request)."""
+    before = _cpu_seconds(pid)
+    figures = wrk(base, path, script, args)
+    used = _cpu_seconds(pid) - before
+    return {**figures, "cores": used / SECONDS, "cpu_us": used / max(figures["rps"] * SECONDS, 1) * 1e6}
 
 
 def wrk(base: str, path: str, script: Path | None = None, args: list[str] | None = None) -> dict[str, float]:
@@ -237,24 +245,22 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> float
     acked_dir.mkdir()
     script = _lua(work, key, prefix)
     with server(env, workers) as (base, process):
-        cpu_before = _cpu_seconds(process.pid)
-        events = wrk(base, "/v1/events", script, [str(acked_dir)])
-        cpu_after = _cpu_seconds(process.pid)
-        cpu_events = {name: after - cpu_before.get(name, 0.0) for name, after in cpu_after.items()}
+        events = loaded(process.pid, base, "/v1/events", script, [str(acked_dir)])
         within, answered = server_side_within(base, 0.025)
-        health = wrk(base, "/healthz")
+        health = loaded(process.pid, base, "/healthz")
         rss = _rss_mb(process.pid)
     runs = {"POST /v1/events": events, "GET /healthz": health}
     if workers == 1:  # the baseline: the framework alone, one worker
         bare_dir = work / (prefix + "-bare")
         bare_dir.mkdir()
-        with bare_fastapi(env) as bare_base:
-            runs["bare FastAPI"] = wrk(bare_base, "/v1/events", script, [str(bare_dir)])
+        with bare_fastapi(env) as (bare_base, bare_process):
+            runs["bare FastAPI"] = loaded(bare_process.pid, bare_base, "/v1/events", script, [str(bare_dir)])
     acknowledged, lost = lost_events(url, acked_dir)
     for name, figures in runs.items():
         print(
             f"{label}: {name:16} {figures['rps']:8.0f} req/s  p50 {figures['p50']:6.1f} ms  "
-            f"p99 {figures['p99']:6.1f} ms  non-2xx {figures['errors']:.0f}"
+            f"p99 {figures['p99']:6.1f} ms  non-2xx {figures['errors']:.0f}  "
+            f"server CPU {figures['cores']:.2f} cores, {figures['cpu_us']:.0f} µs a request"
         )
     bare = (
         f"events/bare FastAPI {events['rps'] / runs['bare FastAPI']['rps']:.2f} (target >= 1.0), "
@@ -262,14 +268,6 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> float
         else ""
     )
     print(f"{label}: ratio {bare}events/healthz {events['rps'] / health['rps']:.2f}")
-    handled = events["rps"] * SECONDS
-    print(
-        f"{label}: server CPU during the events: "
-        + ", ".join(
-            f"{name} {seconds / SECONDS:.2f} cores ({seconds / handled * 1e6:.0f} µs an event)"
-            for name, seconds in sorted(cpu_events.items())
-        )
-    )
     if answered:
         whose = "its own request-duration histogram" + (", all workers" if workers > 1 else "")
         print(f"{label}: server side ({whose}): {within / answered:.1%} of {answered:.0f} within 25 ms")
@@ -331,26 +329,17 @@ def memory(work: Path) -> None:
         )
         conn.execute(text("UPDATE snapshot_version SET version = version + 1"))
     engine.dispose()
-    for writer in ("process", "thread"):
-        with server({**env, "EBIKE_VOICE_EVENT_WRITER": writer}) as (base, process):
-            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            body = {"event_id": f"mem-{writer}", "bike_id": "M1", "fleet_id": "beiting", "event": "unlock",
-                    "lat": 40.002, "lon": 80.012, "occurred_at": at}  # fmt: skip
-            auth = {"Authorization": f"Bearer {key}"}
-            answer = httpx.post(f"{base}/v1/events", json=body, headers=auth)
-            assert answer.status_code == 200 and answer.json()["zone_id"] == "m-1", answer.text
-            # A lock's prefetch: with the writer process, the worker then holds a snapshot of its own too.
-            manifest = httpx.get(
-                f"{base}/v1/fleets/beiting/manifest", params={"zone_id": "m-1"}, headers=auth
-            )
-            assert manifest.status_code == 200, manifest.text
-            processes = _memory_mb(process.pid)
-        pss = sum(p for _, _, p in processes)
-        rss = " + ".join(f"{r:.0f} ({name})" for name, r, _ in processes)
-        print(
-            f"memory, EBIKE_VOICE_EVENT_WRITER={writer}, 10,000 zones and 100,000 bikes: PSS {pss:.0f} MB"
-            f" (target 200 MB); RSS {rss} = {sum(r for _, r, _ in processes):.0f} MB"
-        )
+    with server(env) as (base, process):
+        at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        body = {"event_id": "mem-1", "bike_id": "M1", "fleet_id": "beiting", "event": "unlock",
+                "lat": 40.002, "lon": 80.012, "occurred_at": at}  # fmt: skip
+        auth = {"Authorization": f"Bearer {key}"}
+        answer = httpx.post(f"{base}/v1/events", json=body, headers=auth)
+        assert answer.status_code == 200 and answer.json()["zone_id"] == "m-1", answer.text
+        manifest = httpx.get(f"{base}/v1/fleets/beiting/manifest", params={"zone_id": "m-1"}, headers=auth)
+        assert manifest.status_code == 200, manifest.text
+        rss = _rss_mb(process.pid)
+    print(f"memory, 10,000 zones and 100,000 bikes, one worker: RSS {rss:.0f} MB (target 150 MB)")
 
 
 def _server_processes(pid: int) -> list[int]:
@@ -367,38 +356,23 @@ def _server_processes(pid: int) -> list[int]:
     return found
 
 
-def _role(pid: int) -> str:
-    """ "writer" for a writer process (it names itself event-writer), "worker" for uvicorn's processes."""
-    return "writer" if Path(f"/proc/{pid}/comm").read_text().strip() == "event-writer" else "worker"
-
-
-def _cpu_seconds(pid: int) -> dict[str, float]:
-    """CPU time (user + system) of the server's processes so far, summed as "worker" (uvicorn's processes)
-    and "writer" (the writer processes)."""
-    totals: dict[str, float] = {}
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of the server's processes so far."""
+    total = 0.0
     for current in _server_processes(pid):
-        name = _role(current)
         fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-        totals[name] = totals.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return totals
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _rss_mb(pid: int) -> float:
     """RSS of the server's processes, in MB."""
-    return sum(rss for _, rss, _ in _memory_mb(pid))
-
-
-def _memory_mb(pid: int) -> list[tuple[str, float, float]]:
-    """(name, RSS, PSS) of each of the server's processes. RSS counts every page a process maps, the
-    libraries' pages the processes share too (one copy in memory, counted in each); PSS splits each shared
-    page among the processes that map it, so the processes' PSS adds up to the memory they hold."""
-    found = []
+    total = 0.0
     for current in _server_processes(pid):
         rss = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{current}/status").read_text())
-        pss = re.search(r"Pss:\s+(\d+)", Path(f"/proc/{current}/smaps_rollup").read_text())
-        assert rss and pss
-        found.append((_role(current), int(rss[1]) / 1024, int(pss[1]) / 1024))
-    return found
+        assert rss
+        total += int(rss[1]) / 1024
+    return total
 
 
 def _chosen(*names: str) -> bool:

@@ -16,22 +16,18 @@ from service.observability.logs import configure_logging
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-# `ebike-voice migrate`, in a fresh interpreter.
-_MIGRATE = "from service.cli import main; main(['migrate'])"
-
 
 def _serve(args: argparse.Namespace) -> None:
     import subprocess
 
     import uvicorn
 
-    from service.interpreter import python_command, python_env
     from service.observability.multiprocess import shared_metrics
     from service.serving import CorkedHttpToolsProtocol
 
     # The schema upgrade in a process of its own: with one worker this process is the server, and Alembic
     # and the migration scripts would stay in its memory (~9 MB) for good.
-    migrated = subprocess.run(python_command(_MIGRATE), env=python_env(), check=False)
+    migrated = subprocess.run([sys.executable, "-m", "service", "migrate"], check=False)
     if migrated.returncode:
         sys.exit(migrated.returncode)
     if args.no_access_log:  # our middleware writes the access log: quiet it, in every worker, for load tests

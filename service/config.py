@@ -54,9 +54,6 @@ class Settings(BaseSettings):
     # locking 3 times a day average ~350 events/s, with peaks several times that).
     event_rate_per_key_s: float = 5000.0
     event_burst_per_key: int = 10000
-    # Where `ebike-voice serve` decides and logs lock events: "process", a child process per worker (its
-    # own interpreter lock and core: service/events/writer_process.py), or "thread", a thread of the worker.
-    event_writer: Literal["process", "thread"] = "process"
     # How often a worker checks whether zones/campaigns/slogans changed elsewhere.
     snapshot_check_interval_s: float = 1.0
 

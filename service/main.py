@@ -28,7 +28,6 @@ from service.events.partitions import ensure_upcoming
 from service.events.service import EventPipeline
 from service.events.views import PATH as EVENTS_PATH
 from service.events.views import PostEvent, document
-from service.events.writer_process import WriterProcess
 from service.observability.logs import configure_logging
 from service.observability.middleware import RequestContext
 from service.targeting.snapshot import SnapshotHolder
@@ -92,17 +91,12 @@ def create_app(settings: Settings | None = None, *, serving: bool = False) -> Fa
         app.state.last_used = LastUsed()
         app.state.event_rate = RateLimiter(settings.event_rate_per_key_s, settings.event_burst_per_key)
         app.state.tts_engines = synthesizer.maker.engines
-        separate_writer = serving and settings.event_writer == "process"
-        if separate_writer:
-            app.state.event_pipeline = WriterProcess(settings, snapshots)
-        else:
-            # Seeded from the OS once: SystemRandom would read the OS for every weighted draw.
-            app.state.event_pipeline = EventPipeline(engine, snapshots, random.Random(), settings.tz)
+        # Seeded from the OS once: SystemRandom would read the OS for every weighted draw.
+        app.state.event_pipeline = EventPipeline(engine, snapshots, random.Random(), settings.tz)
         app.state.key_cache = KeyCache(ttl_s=settings.snapshot_check_interval_s)
         synthesizer.resume_pending()
         if serving:
-            if not separate_writer:  # else the writer process holds the snapshot the events need
-                snapshots.get()
+            snapshots.get()
             _tune_interpreter()
         try:
             yield

@@ -9,11 +9,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service.auth.models import Role
-from service.events.models import EventIn, LockEventLog
-from service.events.writer_process import WriterProcess
+from service.events.models import LockEventLog
 from tests.conftest import make_key
 from tests.events.test_events import LAT, LON, event, world  # noqa: F401  (world: a fixture)
-from tests.events.test_writer_process import KEY, writer  # noqa: F401  (writer: a fixture)
 
 GCJ_LAT, GCJ_LON = eviltransform.wgs2gcj(LAT, LON)
 BD_LAT, BD_LON = eviltransform.gcj2bd(GCJ_LAT, GCJ_LON)
@@ -60,12 +58,3 @@ def test_a_batch_and_explain_take_coord_system(
     explained = client.get("/v1/decisions/explain", params={**params, "coord_system": "gcj02"}, headers=admin)
     assert explained.json()["zone"]["id"] == "home"
     assert client.get("/v1/decisions/explain", params=params, headers=admin).json()["zone"] is None
-
-
-@pytest.mark.usefixtures("amap")
-def test_the_writer_process_converts_too(writer: WriterProcess) -> None:  # noqa: F811
-    key = KEY.model_copy(update={"fleet_ids": ["amap"]})
-    gcj = EventIn.model_validate({**event(1), "fleet_id": "amap", "lat": GCJ_LAT, "lon": GCJ_LON})
-    bd = EventIn.model_validate({**event(2), "lat": BD_LAT, "lon": BD_LON, "coord_system": "bd09"})
-    first, second = writer.call([(gcj, key), (bd, KEY)])
-    assert first.zone_id == "home" and second.zone_id == "home"

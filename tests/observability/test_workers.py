@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.interpreter import python_command, python_env
 from tests.helpers import EBIKE_VOICE
 from tests.test_serve import _free_port
 
@@ -102,14 +101,15 @@ def test_one_scrape_sums_both_workers_and_counters_never_decrease(
                     "lat": 44.0, "lon": 89.18, "occurred_at": "2026-11-29T08:00:00+08:00"}  # fmt: skip
             answer = httpx.post(f"{base}/v1/events", json=body, headers=operator, timeout=30)
             assert answer.status_code == 200, answer.text
-        # Decisions are counted by the worker that answered, from its event writer process's outcomes.
+        # Decisions and requests are counted by the worker that answered.
         for _ in range(50):  # the last answer's counting may still be under way: a few scrapes at most
             samples = _scrape(base)
             decisions = sum(samples["ebike_voice_decisions_total"].values())
             if decisions == events:
                 break
         assert decisions == events
-        assert sum(samples["ebike_voice_event_fast_path_total"].values()) == events
+        key = (("method", "POST"), ("route", "/v1/events"), ("status", "200"))
+        assert samples["ebike_voice_http_requests_total"][key] == events
         assert _healthz(samples) == sent
         # The gauge: each engine in exactly one state, as the worker scraped last saw it.
         states = samples["ebike_voice_engine_state"]
@@ -129,26 +129,3 @@ def test_one_scrape_sums_both_workers_and_counters_never_decrease(
             assert sent - 1 <= _healthz(_scrape(base)) <= sent
         assert _healthz(_scrape(base)) == sent
     assert list((Path(fresh_env["EBIKE_VOICE_DATA_DIR"]) / "metrics").iterdir()) == []  # removed at exit
-
-
-def test_a_process_started_like_the_event_writer_counts_into_the_same_scrape(tmp_path: Path) -> None:
-    """The event writer processes count nothing today (the worker counts decisions from their answers);
-    were they to, what they count is in the scrape: they inherit the directory as any child started with
-    service.interpreter does. Run in a fresh interpreter: this one has prometheus_client in its own mode."""
-    program = f"""
-import subprocess
-from pathlib import Path
-from service.observability.multiprocess import shared_metrics
-from service.interpreter import python_command, python_env
-
-with shared_metrics(Path({str(tmp_path)!r})):
-    child = "from service.observability.metrics import SYNTHESES; SYNTHESES.labels('espeak', 'ok').inc(3)"
-    subprocess.run(python_command(child), env=python_env(), check=True)
-    from service.observability.metrics import SYNTHESES, exposition
-    SYNTHESES.labels("espeak", "ok").inc()
-    print(exposition().decode())
-"""
-    done = subprocess.run(
-        python_command(program), env=python_env(), capture_output=True, text=True, timeout=120, check=True
-    )
-    assert 'ebike_voice_syntheses_total{engine="espeak",outcome="ok"} 4.0' in done.stdout, done.stdout
