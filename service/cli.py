@@ -23,7 +23,6 @@ def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from service.observability.multiprocess import shared_metrics
-    from service.serving import CorkedHttpToolsProtocol
 
     # The schema upgrade in a process of its own: with one worker this process is the server, and Alembic
     # and the migration scripts would stay in its memory (~9 MB) for good.
@@ -42,7 +41,7 @@ def _serve(args: argparse.Namespace) -> None:
             workers=args.workers,
             log_config=None,
             access_log=False,
-            http=CorkedHttpToolsProtocol,
+            http="httptools",
         )
 
 
