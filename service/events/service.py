@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import delete, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -34,7 +34,7 @@ from service.events.models import (
 )
 from service.events.partitions import DroppedEvents, drop_months_before
 from service.events.writer import LogUnavailable, read_bikes, write_events
-from service.fastsql import CommittedRows, lock_for_writing, select_keys
+from service.fastsql import lock_for_writing, select_keys
 from service.slogans.models import Slogan
 from service.stats.rollups import Play, add_plays
 from service.targeting.bike_memory import BikeMemo, plays_on
@@ -74,20 +74,16 @@ def decide_and_log(
     requests: list[tuple[EventIn, ApiKey]],
     rng: random.Random,
     tz: ZoneInfo,
-    cache: CommittedRows | None = None,
 ) -> list[Outcome]:
     """The answers to a round of events, decided and logged in the session's transaction (not committed):
     two queries read the round's bikes and the event ids already logged, each event is decided on the
     snapshot, and the new ones are logged at once. A duplicate (a retry, or an id logged by another worker
     meanwhile) gets the first answer from the log. The transaction starts as a writer (lock_for_writing),
-    so on SQLite nobody logs or moves a bike between those reads and the writes. `cache`: the pipeline's
-    CommittedRows (SQLite), for the bikes and rollups as its last rounds left them."""
+    so on SQLite nobody logs or moves a bike between those reads and the writes."""
     # Positions in WGS-84 from here on: the zone lookup and the log's lat/lon.
     requests = [(e.in_wgs84(snapshot.coord_system_of(e.fleet_id)), key) for e, key in requests]
     lock_for_writing(session.connection())
-    if cache is not None:
-        cache.validate(session.connection())
-    known = _prefetch(session, snapshot, [event_in for event_in, _ in requests], cache)
+    known = _prefetch(session, snapshot, [event_in for event_in, _ in requests])
     zones = snapshot.zones.locate_many([(event_in.lon, event_in.lat) for event_in, _ in requests])
     decided: list[Outcome | tuple[dict[str, Any], Decision]] = []
     for (event_in, api_key), zone in zip(requests, zones, strict=True):
@@ -106,9 +102,7 @@ def decide_and_log(
         except ServiceError as exc:
             decided.append(exc)
     rows = [d[0] for d in decided if isinstance(d, tuple)]
-    fresh = iter(
-        write_events(session.connection(), rows, tz, known.bikes, checked=True, cache=cache) if rows else []
-    )
+    fresh = iter(write_events(session.connection(), rows, tz, known.bikes, checked=True) if rows else [])
     outcomes: list[Outcome] = []
     for (event_in, _), item in zip(requests, decided, strict=True):
         if not isinstance(item, tuple):
@@ -129,20 +123,8 @@ Round = list[list[tuple[EventIn, ApiKey]]]  # the requests queued since the last
 class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
     """One per worker process: each round decides and logs everything queued since the last one, in one
     transaction (group commit: one fsync for the round), then wakes each waiting request with its answer.
-    Requests await it on the event loop without holding a thread or a connection. The rounds run on a
-    thread of this process (service.events.writer_process runs them in a process of their own)."""
-
-    def __init__(self, engine: Engine, snapshots: SnapshotHolder, rng: random.Random, tz: ZoneInfo) -> None:
-        self._rounds = Rounds(engine, snapshots, rng, tz)
-        super().__init__("event-pipeline", self._rounds.run)
-
-    def close(self) -> None:
-        super().close()
-        self._rounds.close()
-
-
-class Rounds:
-    """Decides and logs rounds of events, one transaction each, for whoever queues them."""
+    Requests await it on the event loop without holding a thread or a connection; the rounds run on a
+    thread of the worker."""
 
     def __init__(self, engine: Engine, snapshots: SnapshotHolder, rng: random.Random, tz: ZoneInfo) -> None:
         self._engine = engine
@@ -150,45 +132,24 @@ class Rounds:
         self._rng = rng
         self._tz = tz
         self._turn = WriterTurn(engine)
-        # SQLite: the rounds run on a connection of their own, and remember what they wrote (CommittedRows).
-        self._cache = CommittedRows() if engine.dialect.name == "sqlite" else None
-        self._connection: Connection | None = None
+        super().__init__("event-pipeline", self._round)
 
     def close(self) -> None:
+        super().close()
         self._turn.close()
-        self._drop_connection()
 
-    def _session(self) -> Session:
-        if self._cache is None:
-            return Session(self._engine)
-        if self._connection is None:
-            self._connection = self._engine.connect()
-        return Session(bind=self._connection)
-
-    def _drop_connection(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    def run(self, batch: Round) -> list[list[Outcome] | Exception]:
+    def _round(self, batch: Round) -> list[list[Outcome] | Exception]:
         """Per submission, its outcomes (or the exception that stands for all of them)."""
         requests = [request for submitted in batch for request in submitted]
         snapshot = self._snapshots.get()
         try:
-            with self._turn, self._session() as session:
-                outcomes = decide_and_log(session, snapshot, requests, self._rng, self._tz, self._cache)
+            with self._turn, Session(self._engine) as session:
+                outcomes = decide_and_log(session, snapshot, requests, self._rng, self._tz)
                 session.commit()
-            if self._cache is not None:
-                self._cache.committed()
-        except BaseException as exc:
-            if self._cache is not None:
-                self._cache.forget()
-                self._drop_connection()  # a fresh one next round, whatever state this one is in
-            if not isinstance(exc, SQLAlchemyError):
-                raise
+        except SQLAlchemyError as exc:
             if len(batch) > 1:
                 # Whatever failed must not sink the others: each request's events again, on their own.
-                return [outcome for one in batch for outcome in self.run([one])]
+                return [outcome for one in batch for outcome in self._round([one])]
             log.exception("could not log %d events", len(requests))
             return [LogUnavailable(f"the event log is unavailable ({type(exc).__name__}); retry")]
         split: list[list[Outcome] | Exception] = []
@@ -245,9 +206,7 @@ class _Known:
     memo: BikeMemo  # the round's decisions so far: a bike's second event in a round sees its first
 
 
-def _prefetch(
-    session: Session, snapshot: Snapshot, events: list[EventIn], cache: CommittedRows | None
-) -> _Known:
+def _prefetch(session: Session, snapshot: Snapshot, events: list[EventIn]) -> _Known:
     """Two plain queries for the round: the bikes, and which event ids are logged already."""
     log_keys = sorted(
         {(operator, e.event_id) for e in events if (operator := snapshot.fleet_operators.get(e.fleet_id))}
@@ -255,7 +214,7 @@ def _prefetch(
     connection = session.connection()
     found = select_keys(connection, "lock_event", ("operator", "event_id"), _REPLAY_COLUMNS, log_keys)
     return _Known(
-        bikes=read_bikes(connection, {(e.fleet_id, e.bike_id) for e in events}, cache),
+        bikes=read_bikes(connection, {(e.fleet_id, e.bike_id) for e in events}),
         logged={key: _Logged(key[1], *values) for key, values in found.items()},
         memo=BikeMemo(),
     )

@@ -19,7 +19,6 @@ from service.errors import RETRY_AFTER_S, ServiceError
 from service.events.models import BikeNumber, EventKey, LockEventLog
 from service.events.partitions import ensure_months, month_of
 from service.fastsql import (
-    CommittedRows,
     FastStatement,
     insert_for,
     insert_for_dialect,
@@ -53,14 +52,11 @@ def write_events(
     bikes: Mapping[tuple[str, str], Any] | None = None,
     *,
     checked: bool = False,
-    cache: CommittedRows | None = None,
 ) -> list[bool]:
     """Log the rows inside the caller's transaction; per row, True if it was new (False: a duplicate).
     `bikes`: the rows' bikes as the caller read them in this transaction (read_bikes), or None to read
     them here. `checked`: the caller found none of the rows' event ids logged, in this transaction
-    started as a writer (fastsql.lock_for_writing), so on SQLite they can be inserted as they are.
-    `cache`: the writer's CommittedRows (SQLite), validated in this transaction, to stage the bikes and
-    rollups as written."""
+    started as a writer (fastsql.lock_for_writing), so on SQLite they can be inserted as they are."""
     first_of: dict[tuple[str, str], int] = {}
     for i, row in enumerate(rows):
         first_of.setdefault((row["operator"], row["event_id"]), i)
@@ -71,7 +67,7 @@ def write_events(
     inserted = _log_new(conn, fresh, checked)
     new = [r for r in fresh if (r["operator"], r["event_id"]) in inserted]
     if new:
-        _update_bikes(conn, new, tz, bikes, cache)
+        _update_bikes(conn, new, tz, bikes)
         add_plays(
             conn,
             (
@@ -80,7 +76,6 @@ def write_events(
                 if r["clip_id"] is not None
             ),
             tz,
-            cache=cache,
         )
     return [first_of[(r["operator"], r["event_id"])] == i and (r["operator"], r["event_id"]) in inserted
             for i, r in enumerate(rows)]  # fmt: skip
@@ -210,22 +205,15 @@ class BikeRow:
     plays_today: dict[str, int]
 
 
-def read_bikes(
-    conn: Connection, keys: Collection[tuple[str, str]], cache: CommittedRows | None = None
-) -> dict[tuple[str, str], BikeRow]:
+def read_bikes(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], BikeRow]:
     """The bikes' rows, locked until the transaction ends on PostgreSQL: each worker decides on, and counts
-    plays into, a bike as it is, so daily caps hold across workers. With a (validated) `cache`, the rows
-    it holds are not read again; the ones read are staged in it."""
+    plays into, a bike as it is, so daily caps hold across workers."""
     bikes: dict[tuple[str, str], BikeRow] = {}
-    if cache is not None:
-        bikes, keys = cache.held("bike", keys)
     columns = ("last_slogan_id", "last_seen_at", "plays_day", "plays_today")
     postgresql = conn.dialect.name == "postgresql"
     found = select_keys(conn, "bike", ("fleet_id", "bike_id"), columns, keys, for_update=postgresql)
     for key, (slogan, seen, day, plays) in found.items():
-        bike = bikes[key] = BikeRow(slogan, read_datetime(seen), read_date(day), read_json(plays) or {})
-        if cache is not None:
-            cache.stage("bike", key, bike)
+        bikes[key] = BikeRow(slogan, read_datetime(seen), read_date(day), read_json(plays) or {})
     return bikes
 
 
@@ -234,13 +222,12 @@ def _update_bikes(
     rows: Sequence[dict[str, Any]],
     tz: ZoneInfo,
     bikes: Mapping[tuple[str, str], Any] | None,
-    cache: CommittedRows | None = None,
 ) -> None:
     """The bike's last zone and time follow its latest event (an offline backlog does not move it back);
     its last slogan follows its latest play; its plays per slogan per local day count every play, for the
-    campaigns' daily caps. With a `cache`, each bike is staged in it as the upsert leaves its row."""
+    campaigns' daily caps."""
     if bikes is None:
-        bikes = read_bikes(conn, {(row["fleet_id"], row["bike_id"]) for row in rows}, cache)
+        bikes = read_bikes(conn, {(row["fleet_id"], row["bike_id"]) for row in rows})
     counters = {key: (bike.plays_day, bike.plays_today or {}) for key, bike in bikes.items()}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r["occurred_at"]):
@@ -256,20 +243,4 @@ def _update_bikes(
             counters[key] = count_play(day, plays, row["occurred_at"].astimezone(tz).date(), row["slogan_id"])
     for key, state in latest.items():
         state["plays_day"], state["plays_today"] = counters.get(key, (None, {}))
-        if cache is not None:
-            cache.stage("bike", key, _as_upserted(bikes.get(key), state))
     _bike_upsert.run(conn, [latest[k] for k in sorted(latest)])
-
-
-def _as_upserted(stored: BikeRow | None, state: dict[str, Any]) -> BikeRow:
-    """The row _bike_upsert leaves, from the row it finds and the state it is given (the same rules)."""
-    newer = stored is None or stored.last_seen_at is None or stored.last_seen_at <= state["last_seen_at"]
-    if newer:
-        seen = state["last_seen_at"]
-        slogan = state["last_slogan_id"]
-        if slogan is None and stored is not None:
-            slogan = stored.last_slogan_id
-    else:
-        assert stored is not None
-        seen, slogan = stored.last_seen_at, stored.last_slogan_id
-    return BikeRow(slogan, seen, state["plays_day"], state["plays_today"])

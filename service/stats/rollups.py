@@ -20,7 +20,7 @@ from pyroaring import BitMap
 from sqlalchemy import Table, bindparam, case
 from sqlalchemy.engine import Connection
 
-from service.fastsql import CommittedRows, FastStatement, driver_values, insert_for_dialect, select_keys
+from service.fastsql import FastStatement, driver_values, insert_for_dialect, select_keys
 from service.stats.models import PlayDaily, PlayHourly, ZoneDaily
 
 NO_ZONE = ""
@@ -89,10 +89,8 @@ def add_plays(
     tz: ZoneInfo,
     *,
     count_plays: bool = True,
-    cache: CommittedRows | None = None,
 ) -> None:
-    """Count new plays into every rollup (or, with count_plays=False, only their confirmations). `cache`:
-    the writer's CommittedRows (SQLite) holding bitmaps as its last rounds left them (see _merge_bitmaps)."""
+    """Count new plays into every rollup (or, with count_plays=False, only their confirmations)."""
     by_hour: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
     by_day: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
     by_zone_day: defaultdict[tuple[Any, ...], _Tally] = defaultdict(_Tally)
@@ -108,9 +106,9 @@ def add_plays(
     if by_hour:
         _add_hourly(conn, by_hour)
     if by_day:
-        _merge_bitmaps(conn, _daily, by_day, cache)
+        _merge_bitmaps(conn, _daily, by_day)
     if by_zone_day:
-        _merge_bitmaps(conn, _zone_daily, by_zone_day, cache)
+        _merge_bitmaps(conn, _zone_daily, by_zone_day)
 
 
 def _counts_on_conflict(table: Table, excluded: Any) -> dict[str, Any]:
@@ -185,13 +183,11 @@ def _merge_bitmaps(
     conn: Connection,
     rollup: _BitmapRollup,
     tallies: Mapping[tuple[Any, ...], _Tally],
-    cache: CommittedRows | None = None,
 ) -> None:
     """Read the stored bitmaps of the tallied keys, OR the new bikes (and slogans) in, write them back.
     PostgreSQL: missing rows are created first and all are locked in key order, so two workers cannot
     lose each other's bikes or deadlock. SQLite: one writer at a time (a read made stale by another
-    writer's commit fails the transaction rather than overwrite it). With a `cache`, the bitmaps it holds
-    are not read again, and the merged ones are staged in it."""
+    writer's commit fails the transaction rather than overwrite it)."""
     postgresql = conn.dialect.name == "postgresql"
     keys = sorted(tallies)
     if postgresql:
@@ -200,17 +196,10 @@ def _merge_bitmaps(
             _counts(rollup.key, key, _Tally(first=tallies[key].first, last=tallies[key].last)) for key in keys
         ]
         rollup.create.run(conn, [{**row, **empty} for row in rows])
-    table = rollup.table.name
-    stored: dict[tuple[Any, ...], tuple[BitMap, ...]] = {}
-    missing = keys
-    if cache is not None:
-        stored, missing = cache.held(table, keys)
-    if missing:
-        convert = driver_values(conn.dialect)
-        as_stored = {tuple(convert(part) for part in key): key for key in missing}
-        found = select_keys(conn, table, rollup.key, rollup.bitmaps, as_stored, for_update=postgresql)
-        for driver_key, blobs in found.items():
-            stored[as_stored[driver_key]] = tuple(BitMap.deserialize(blob) for blob in blobs)
+    convert = driver_values(conn.dialect)
+    as_stored = {tuple(convert(part) for part in key): key for key in keys}
+    found = select_keys(conn, rollup.table.name, rollup.key, rollup.bitmaps, as_stored, for_update=postgresql)
+    stored = {as_stored[k]: tuple(BitMap.deserialize(blob) for blob in blobs) for k, blobs in found.items()}
     rows = []
     for key in keys:
         tally = tallies[key]
@@ -222,8 +211,6 @@ def _merge_bitmaps(
         )
         for name, bitmap in zip(rollup.bitmaps, merged, strict=True):
             row[name] = bitmap.serialize()
-        if cache is not None:
-            cache.stage(table, key, merged)
         rows.append(row)
     rollup.upsert.run(conn, rows)
 
