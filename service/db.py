@@ -1,7 +1,5 @@
 """Database engine and sessions: SQLite (WAL) by default, PostgreSQL for scale."""
 
-import fcntl
-import os
 from enum import StrEnum
 
 from sqlalchemy import Enum as SAEnum
@@ -42,42 +40,6 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-
-
-class WriterTurn:
-    """Whole-process turns at writing an SQLite database, for writers that write in rounds (the event
-    pipeline of each worker process). SQLite lets one connection write at a time and makes the others
-    retry on a sleeping timer (1, 2, 5, 10 ms, …), which with several workers made rounds wait far longer
-    than the round they waited for. An exclusive lock on a file next to the database hands the turn over
-    the moment it is released. Nothing to do on other databases (PostgreSQL locks rows)."""
-
-    def __init__(self, engine: Engine) -> None:
-        database = engine.url.database if engine.dialect.name == "sqlite" else None
-        in_memory = not database or database == ":memory:" or engine.url.query.get("mode") == "memory"
-        self._path = None if in_memory else f"{database}-writer.lock"
-        self._fd: int | None = None
-        self._held = False
-
-    def __enter__(self) -> None:
-        if self._path is None:
-            return
-        if self._fd is None:
-            try:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError:  # no database directory (yet): the round fails on SQLite's own error
-                return
-        fcntl.flock(self._fd, fcntl.LOCK_EX)  # waits without holding the interpreter lock
-        self._held = True
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._held:
-            self._held = False
-            fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
 
 
 def str_enum(enum_cls: type[StrEnum]) -> SAEnum:

@@ -18,7 +18,6 @@ from sqlmodel import Session, col, select
 from service.auth.models import ApiKey
 from service.clips.models import Clip, ClipStatus
 from service.coords import CoordSystem
-from service.db import WriterTurn
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
 from service.events.models import (
@@ -131,19 +130,14 @@ class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
         self._snapshots = snapshots
         self._rng = rng
         self._tz = tz
-        self._turn = WriterTurn(engine)
         super().__init__("event-pipeline", self._round)
-
-    def close(self) -> None:
-        super().close()
-        self._turn.close()
 
     def _round(self, batch: Round) -> list[list[Outcome] | Exception]:
         """Per submission, its outcomes (or the exception that stands for all of them)."""
         requests = [request for submitted in batch for request in submitted]
         snapshot = self._snapshots.get()
         try:
-            with self._turn, Session(self._engine) as session:
+            with Session(self._engine) as session:
                 outcomes = decide_and_log(session, snapshot, requests, self._rng, self._tz)
                 session.commit()
         except SQLAlchemyError as exc:

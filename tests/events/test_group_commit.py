@@ -14,7 +14,6 @@ from sqlmodel import Session
 
 from service.auth.models import ApiKey, Role
 from service.clips.models import LockEvent
-from service.db import WriterTurn
 from service.errors import ServiceError
 from service.events.models import EventIn, LockEventLog
 from service.events.service import EventPipeline, drop_old_events
@@ -131,23 +130,3 @@ def test_retention_drops_old_months_of_the_log_and_keeps_the_stats(engine: Any) 
         assert drop_old_events(session=session, months=2, now=now).events == 2  # before October
     assert _count(engine, select(func.count()).select_from(LockEventLog)) == 3
     assert _count(engine, select(func.sum(ZoneDaily.plays))) == 5
-
-
-def test_pipelines_of_several_workers_take_turns_at_an_sqlite_database(engine: Any) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only: PostgreSQL writers lock rows, not the database")  # the PG run tests that
-    first, second = WriterTurn(engine), WriterTurn(engine)  # two workers' pipelines (two open files)
-    order: list[str] = []
-    try:
-        with first:
-            waiting = threading.Thread(target=lambda: (second.__enter__(), order.append("second")))
-            waiting.start()
-            waiting.join(0.3)
-            assert waiting.is_alive(), "the second writer must wait for the first one's turn to end"
-            order.append("first done")
-        waiting.join(5)
-        assert order == ["first done", "second"]
-        second.__exit__(None, None, None)
-    finally:
-        first.close()
-        second.close()
