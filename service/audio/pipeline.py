@@ -119,7 +119,8 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     filtered out first instead of folding down as hiss, as plain sample-rate conversion lets it."""
     if from_rate == to_rate:
         return samples
-    return soxr.resample(samples, from_rate, to_rate, quality="HQ")
+    resampled: np.ndarray = soxr.resample(samples, from_rate, to_rate, quality="HQ")
+    return resampled
 
 
 def delivered_level(audio: EncodedAudio) -> Level:
