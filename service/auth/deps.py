@@ -29,7 +29,6 @@ def current_key(
     session.expunge(api_key)
     request.app.state.last_used.touch(session, api_key.id)
     set_actor(session, api_key.id, f"{api_key.role.value}:{api_key.name}")
-    request.state.api_key_id = api_key.id
     return api_key
 
 
