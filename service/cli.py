@@ -16,6 +16,8 @@ from service.observability.logs import configure_logging
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from service.tts.base import TTSEngine
+
 # `ebike-voice migrate`, in a fresh interpreter.
 _MIGRATE = "from service.cli import main; main(['migrate'])"
 
@@ -206,7 +208,7 @@ def _normalize(args: argparse.Namespace) -> None:
     print(normalize_text(args.text, args.language, _lexicon()))
 
 
-def _engines(name: str | None):  # type: ignore[no-untyped-def]
+def _engines(name: str | None) -> "list[TTSEngine]":
     from service.tts.chain import build_engines
 
     settings = get_settings()

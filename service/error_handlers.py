@@ -1,6 +1,7 @@
 """The app's error handlers: domain errors (service.errors) and the database's as clear JSON answers."""
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -56,7 +57,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def _message(error: dict) -> str:  # type: ignore[type-arg]
+def _message(error: dict[str, Any]) -> str:
     if error.get("type") == "extra_forbidden" and error.get("loc"):
         return unknown_field_message(error["loc"][-1])
     return str(error.get("msg", "")).removeprefix("Value error, ")

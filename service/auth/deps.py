@@ -1,5 +1,6 @@
 """Who is calling: `Authorization: Bearer <key>`, checked against the stored hashes."""
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
@@ -28,7 +29,6 @@ def current_key(
     session.expunge(api_key)
     request.app.state.last_used.touch(session, api_key.id)
     set_actor(session, api_key.id, f"{api_key.role.value}:{api_key.name}")
-    request.state.api_key_id = api_key.id
     return api_key
 
 
@@ -39,7 +39,7 @@ def _article(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def require(*roles: Role):  # type: ignore[no-untyped-def]
+def require(*roles: Role) -> Callable[[ApiKey], ApiKey]:
     allowed = set(roles)
 
     def check(api_key: CurrentKey) -> ApiKey:
@@ -66,7 +66,7 @@ async def cached_operator_key(
     state = request.app.state
     digest = hash_key(credentials.credentials)
     load = partial(load_key, engine=state.engine, digest=digest, last_used=state.last_used)
-    api_key = await state.key_cache.get_or_load(digest, load)
+    api_key: ApiKey | None = await state.key_cache.get_or_load(digest, load)
     if api_key is None or api_key.id is None:
         raise Unauthorized("unknown, revoked or expired API key")
     if api_key.role is not Role.operator:

@@ -44,7 +44,7 @@ def import_gbfs(
     return result
 
 
-_GEOJSON = {
+_GEOJSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/geo+json": {}}, "description": "JSON, or GeoJSON with ?format=geojson"}
 }
 
