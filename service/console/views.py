@@ -1,7 +1,8 @@
 """The console: server-rendered pages (Jinja2) for police and admins, signed in with their API key (kept in
-an HttpOnly cookie). Every action calls the API's own route functions, so the console follows exactly the
-rules, checks, audit and snapshot refreshes that outside clients get; their English errors are shown in
-Chinese (service/console/messages.py)."""
+an HttpOnly cookie, which the API also takes for reads, so the dashboard opens without a second sign-in).
+Every action calls the API's own route functions, so the console follows exactly the rules, checks, audit
+and snapshot refreshes that outside clients get; their English errors are shown in Chinese
+(service/console/messages.py)."""
 
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from starlette.datastructures import FormData
 
 from service.audio.profiles import PROFILES
 from service.auth import views as key_views
-from service.auth.deps import current_key
+from service.auth.deps import SESSION_COOKIE, current_key
 from service.auth.models import ApiKey, KeyCreate, Role
 from service.auth.service import find_key
 from service.campaigns import views as campaign_views
@@ -47,7 +48,6 @@ from service.zones.kinds import KIND_NAMES, kind_name
 from service.zones.models import GbfsImportOptions, ZoneImportOptions, ZoneUpdate
 
 HERE = Path(__file__).parent
-COOKIE = "ebv_console_key"
 assets = StaticFiles(directory=HERE / "static")
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters["kind"] = kind_name
@@ -75,7 +75,7 @@ def _sign_in_first() -> HTTPException:
 def console_key(request: Request, session: SessionDep) -> ApiKey:
     """The key in the console's cookie, checked as the API checks a bearer key (and named as the actor in
     the audit log)."""
-    plain = request.cookies.get(COOKIE)
+    plain = request.cookies.get(SESSION_COOKIE)
     if not plain:
         raise _sign_in_first()
     try:
@@ -149,7 +149,8 @@ def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
         return render(request, "signin.html", None, 403, errors=errors)
     response = _to("/console/")
     # HttpOnly: no script on the page can read the key; SameSite=Strict: no other site's form can use it.
-    response.set_cookie(COOKIE, plain, httponly=True, samesite="strict", path="/console",
+    # Path /: the dashboard's reads of the API are signed in by it too (service/auth/deps.py).
+    response.set_cookie(SESSION_COOKIE, plain, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https")  # fmt: skip
     return response
 
@@ -157,7 +158,7 @@ def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
 @router.post("/signout", include_in_schema=False)
 def signout() -> Response:
     response = _to("/console/signin")
-    response.delete_cookie(COOKIE, path="/console")
+    response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
