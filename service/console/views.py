@@ -642,7 +642,8 @@ def _save_campaign(
     shown = {**values, **{f: text(form, f) for f in typed}}
     if text(form, "action") == "explain":
         explained = _explain(request, session, api_key, form, values, campaign)
-        return _campaign_page(request, session, api_key, campaign, form=shown, **explained)
+        status_code = 422 if "errors" in explained else 200
+        return _campaign_page(request, session, api_key, campaign, status_code, form=shown, **explained)
     try:
         if campaign is None:
             saved = campaign_views.create_campaign(

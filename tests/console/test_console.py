@@ -282,6 +282,9 @@ def test_admin_approve_target_edit_end_and_delete(live: tuple[str, DemoKeys], br
     page.get_by_test_id("nav-zones").click()
     coverage = _api(base, keys.admin, "/v1/zones")
     assert page.locator("[data-testid=zone-map] g.zone").count() == len(coverage)
+    assert page.get_by_test_id("zone-kind-name").all_inner_texts() == [
+        KIND_NAMES[z["kind"]] for z in coverage
+    ]
     _shot(page, "admin-zones")
     target = picked[0]  # named by the campaign above
     page.get_by_test_id(f"edit-zone-{target}").click()
@@ -378,6 +381,10 @@ def test_campaign_form_targets_regions_and_exclusions_with_times_typed_whatever_
     expect(page.get_by_test_id("campaign-ends-at")).to_have_value(f"{end:%Y-%m-%d %H:%M}")
     expect(page.get_by_test_id("daypart-0-end")).to_have_value("21:30")
     expect(page.get_by_test_id(f"campaign-exclude-zone-{excluded['id']}")).to_be_checked()
+    page.get_by_test_id("nav-campaigns").click()
+    listed = page.locator(f"[data-testid=campaigns-table] tr[data-campaign-id='{campaign['id']}']")
+    expect(listed).to_contain_text(f"辖区：{region}")
+    expect(listed.get_by_test_id("campaign-excluded")).to_have_text(f"排除：{excluded['id']}、村庄")
 
 
 def _inside(zone: dict[str, Any]) -> tuple[float, float]:
