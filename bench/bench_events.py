@@ -81,6 +81,8 @@ def ensure_wrk() -> str:
 def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
     env = {**os.environ, "EBIKE_VOICE_DATA_DIR": str(data_dir), "EBIKE_VOICE_TTS_ENGINES": "espeak"}
     env["EBIKE_VOICE_DATABASE_URL"] = database_url or ""
+    # The per-key rate limit is for a real fleet, not for one key driving the whole load.
+    env["EBIKE_VOICE_EVENT_RATE_PER_KEY_S"] = env["EBIKE_VOICE_EVENT_BURST_PER_KEY"] = "1000000"
     return env
 
 
@@ -122,6 +124,30 @@ def server(env: dict[str, str], workers: int = 1):  # type: ignore[no-untyped-de
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+@contextmanager
+def bare_fastapi(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The baseline (bench/bare_app.py) under uvicorn with the server's HTTP protocol and no access log."""
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port), "--no-access-log"]
+    process = subprocess.Popen(command + ["--http", "httptools"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/docs", timeout=1)
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the bare FastAPI baseline did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def wrk(base: str, path: str, script: Path | None = None, args: list[str] | None = None) -> dict[str, float]:
@@ -198,7 +224,8 @@ def lost_events(database_url: str, acked_dir: Path) -> tuple[int, int]:
     return len(acked), len(acked - logged)
 
 
-def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
+def run(label: str, database_url: str | None, workers: int, work: Path) -> float:
+    """Prints the figures of one server; returns its events/s."""
     data_dir = work / f"data-{uuid.uuid4().hex[:6]}"
     env = _env(data_dir, database_url)
     key = load_demo(env)
@@ -215,13 +242,24 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
         within, answered = server_side_within(base, 0.025)
         health = wrk(base, "/healthz")
         rss = _rss_mb(process.pid)
+    runs = {"POST /v1/events": events, "GET /healthz": health}
+    if workers == 1:  # the baseline: the framework alone, one worker
+        bare_dir = work / (prefix + "-bare")
+        bare_dir.mkdir()
+        with bare_fastapi(env) as bare_base:
+            runs["bare FastAPI"] = wrk(bare_base, "/v1/events", script, [str(bare_dir)])
     acknowledged, lost = lost_events(url, acked_dir)
-    for name, figures in (("POST /v1/events", events), ("GET /healthz", health)):
+    for name, figures in runs.items():
         print(
             f"{label}: {name:16} {figures['rps']:8.0f} req/s  p50 {figures['p50']:6.1f} ms  "
             f"p99 {figures['p99']:6.1f} ms  non-2xx {figures['errors']:.0f}"
         )
-    print(f"{label}: ratio events/healthz {events['rps'] / health['rps']:.2f}")
+    bare = (
+        f"events/bare FastAPI {events['rps'] / runs['bare FastAPI']['rps']:.2f} (target >= 1.0), "
+        if workers == 1
+        else ""
+    )
+    print(f"{label}: ratio {bare}events/healthz {events['rps'] / health['rps']:.2f}")
     handled = events["rps"] * SECONDS
     print(
         f"{label}: server CPU during the events: "
@@ -237,6 +275,7 @@ def run(label: str, database_url: str | None, workers: int, work: Path) -> None:
         f"{label}: acknowledged {acknowledged}, lost: {lost}; server RSS after the load {rss:.0f} MB",
         flush=True,
     )
+    return events["rps"]
 
 
 @contextmanager
@@ -365,14 +404,19 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ebike-bench-"))
     try:
         print(f"{CONNECTIONS} connections, {SECONDS} s per run, on {os.cpu_count()} shared cores")
-        run("sqlite 1 worker", None, 1, work)
-        run("sqlite 2 workers", None, 2, work)
+        sqlite = run("sqlite 1 worker", None, 1, work)
+        sqlite2 = run("sqlite 2 workers", None, 2, work)
+        print(f"sqlite: 2 workers / 1 worker {sqlite2 / sqlite:.2f}")
         with postgres_database() as pg:
             if pg is None:
                 print("postgresql: no server at EBIKE_VOICE_BENCH_POSTGRES_URL; skipped")
             else:
-                run("postgresql 1 worker", pg, 1, work)
-                run("postgresql 2 workers", pg, 2, work)
+                pg1 = run("postgresql 1 worker", pg, 1, work)
+                pg2 = run("postgresql 2 workers", pg, 2, work)
+                print(
+                    f"postgresql: 1 worker {pg1:.0f} events/s (target 2,500), {pg1 / sqlite:.2f}x sqlite "
+                    f"(target 0.6); 2 workers / 1 worker {pg2 / pg1:.2f} (target 1.3)"
+                )
         memory(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
