@@ -2,6 +2,8 @@
 (EBIKE_VOICE_TIMEZONE, default Asia/Shanghai) at the edges. A time a client sends without an offset is read
 on the local clock, and every time the API answers with carries the local offset (RFC 3339)."""
 
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -53,6 +55,26 @@ def as_utc(value: datetime) -> datetime:
     if not EARLIEST <= value < LATEST:
         raise ValueError("time out of range: use a date in the years 2000 to 2099")
     return value
+
+
+# How people type and read a local time in the pages: 2026-12-01 08:00, whatever their browser's locale.
+LOCAL_INPUT_FORMAT = "%Y-%m-%d %H:%M"
+_TYPED = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"  # the date
+    r"(?:(?:\s+|\s*T\s*)(\d{1,2}):(\d{2}))?"  # the time of day, if any
+)
+
+
+def parse_typed_time(value: str, zone: ZoneInfo) -> datetime:
+    """A time a person typed, on the clock of `zone`: 2026-12-01 08:00, also 2026/12/1 8:00, 2026年12月1日
+    8:00, full-width digits or colon (a Chinese input method's), or a date alone (its midnight).
+    ValueError for anything else: never guessed from a locale (01/12 is January in one, December in
+    another)."""
+    match = _TYPED.fullmatch(unicodedata.normalize("NFKC", value).strip())
+    if match is None:
+        raise ValueError(f"{value!r} is not a time YYYY-MM-DD HH:MM")
+    year, month, day, hour, minute = (int(part) if part else 0 for part in match.groups())
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
 
 
 def local_iso(value: datetime, timespec: str = "auto") -> str:

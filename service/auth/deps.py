@@ -1,4 +1,5 @@
-"""Who is calling: `Authorization: Bearer <key>`, checked against the stored hashes."""
+"""Who is calling: `Authorization: Bearer <key>`, checked against the stored hashes; for reads from the
+app's own pages, also the console's sign-in cookie."""
 
 from collections.abc import Callable
 from functools import partial
@@ -15,15 +16,26 @@ from service.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description="An ebike-voice API key")
 
+# The console keeps the key it was signed in with here (HttpOnly, SameSite=Strict, path /). The API takes
+# it for reads only, so the pages the console links to (the coverage dashboard) need no second sign-in
+# while no script can read the key, and nothing is changed on the strength of a cookie alone: every write
+# needs the Authorization header (or goes through the console's own forms).
+SESSION_COOKIE = "ebv_console_key"
+_READS = frozenset({"GET", "HEAD"})
+
 
 def current_key(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        plain = credentials.credentials
+    elif request.method in _READS and (cookie := request.cookies.get(SESSION_COOKIE)):
+        plain = cookie
+    else:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    api_key = find_key(session=session, plain=credentials.credentials)
+    api_key = find_key(session=session, plain=plain)
     if api_key is None or api_key.id is None:
         raise Unauthorized("unknown, revoked or expired API key")
     session.expunge(api_key)

@@ -1,7 +1,8 @@
 """The console: server-rendered pages (Jinja2) for police and admins, signed in with their API key (kept in
-an HttpOnly cookie). Every action calls the API's own route functions, so the console follows exactly the
-rules, checks, audit and snapshot refreshes that outside clients get; their English errors are shown in
-Chinese (service/console/messages.py)."""
+an HttpOnly cookie, which the API also takes for reads, so the dashboard opens without a second sign-in).
+Every action calls the API's own route functions, so the console follows exactly the rules, checks, audit
+and snapshot refreshes that outside clients get; their English errors are shown in Chinese
+(service/console/messages.py)."""
 
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from starlette.datastructures import FormData
 
 from service.audio.profiles import PROFILES
 from service.auth import views as key_views
-from service.auth.deps import current_key
+from service.auth.deps import SESSION_COOKIE, current_key
 from service.auth.models import ApiKey, KeyCreate, Role
 from service.auth.service import find_key
 from service.campaigns import views as campaign_views
@@ -28,7 +29,7 @@ from service.console.forms import text
 from service.console.map import zone_map
 from service.console.messages import field_errors, service_field, zh, zh_import
 from service.decisions import views as decision_views
-from service.decisions.models import ExplainQuery
+from service.decisions.models import DRAFT_ID, DraftExplainQuery
 from service.decisions.service import campaigns_in_force, campaigns_reaching
 from service.deps import IntId, SessionDep
 from service.errors import ServiceError, Unauthorized
@@ -43,12 +44,14 @@ from service.slogans.models import LANGUAGES, MAX_TEXT_CHARS, RejectIn, SloganCr
 from service.stats import views as stats_views
 from service.timeutil import utcnow
 from service.zones import views as zone_views
+from service.zones.kinds import KIND_NAMES, kind_name
 from service.zones.models import GbfsImportOptions, ZoneImportOptions, ZoneUpdate
 
 HERE = Path(__file__).parent
-COOKIE = "ebv_console_key"
 assets = StaticFiles(directory=HERE / "static")
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["kind"] = kind_name
+templates.env.globals["KIND_NAMES"] = KIND_NAMES
 
 STATUS_TEXT = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回", "withdrawn": "已撤回"}
 LANGUAGE_TEXT = {"zh-CN": "中文", "ug": "维吾尔语", "kk": "哈萨克语"}
@@ -72,7 +75,7 @@ def _sign_in_first() -> HTTPException:
 def console_key(request: Request, session: SessionDep) -> ApiKey:
     """The key in the console's cookie, checked as the API checks a bearer key (and named as the actor in
     the audit log)."""
-    plain = request.cookies.get(COOKIE)
+    plain = request.cookies.get(SESSION_COOKIE)
     if not plain:
         raise _sign_in_first()
     try:
@@ -146,7 +149,8 @@ def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
         return render(request, "signin.html", None, 403, errors=errors)
     response = _to("/console/")
     # HttpOnly: no script on the page can read the key; SameSite=Strict: no other site's form can use it.
-    response.set_cookie(COOKIE, plain, httponly=True, samesite="strict", path="/console",
+    # Path /: the dashboard's reads of the API are signed in by it too (service/auth/deps.py).
+    response.set_cookie(SESSION_COOKIE, plain, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https")  # fmt: skip
     return response
 
@@ -154,7 +158,7 @@ def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
 @router.post("/signout", include_in_schema=False)
 def signout() -> Response:
     response = _to("/console/signin")
-    response.delete_cookie(COOKIE, path="/console")
+    response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
@@ -366,7 +370,9 @@ def _zone_page(request: Request, session: SessionDep, api_key: ApiKey, zone_id: 
                   map=zone_map([zone]), **context)  # fmt: skip
 
 
-@router.get("/zones/{zone_id}", include_in_schema=False)
+# A zone id may hold "/" (ids come from outside data), hence {zone_id:path}; the edit and delete forms post
+# to the zone's own URL with an `action`, so that no zone id can be read as another zone's delete URL.
+@router.get("/zones/{zone_id:path}", include_in_schema=False)
 def zone_page(zone_id: str, request: Request, session: SessionDep, api_key: ConsoleAdmin) -> HTMLResponse:
     return _zone_page(request, session, api_key, zone_id)
 
@@ -374,10 +380,12 @@ def zone_page(zone_id: str, request: Request, session: SessionDep, api_key: Cons
 ZONE_FIELDS = {"name", "kind", "region", "police_unit", "languages", "volume"}
 
 
-@router.post("/zones/{zone_id}", include_in_schema=False)
-def edit_zone(
+@router.post("/zones/{zone_id:path}", include_in_schema=False)
+def zone_action(
     zone_id: str, request: Request, session: SessionDep, api_key: ConsoleAdmin, form: FormDep
 ) -> Response:
+    if text(form, "action") == "delete":
+        return _delete_zone(zone_id, request, session, api_key, form)
     values: dict[str, Any] = {f: forms.optional(form, f) for f in ("name", "kind", "region", "police_unit")}
     values["volume"] = forms.optional(form, "volume")
     values["languages"] = forms.many(form, "languages")
@@ -390,12 +398,11 @@ def edit_zone(
     except ServiceError as exc:
         errors = {next((f for f in ZONE_FIELDS if exc.message.startswith(f)), "_form"): zh(exc.message)}
         return _zone_page(request, session, api_key, zone_id, exc.status_code, form=values, errors=errors)
-    return _to(f"/console/zones?done=saved-{zone_id}")
+    return _to(f"/console/zones?done=saved-{quote(zone_id)}")
 
 
-@router.post("/zones/{zone_id}/delete", include_in_schema=False)
-def delete_zone(
-    zone_id: str, request: Request, session: SessionDep, api_key: ConsoleAdmin, form: FormDep
+def _delete_zone(
+    zone_id: str, request: Request, session: SessionDep, api_key: ApiKey, form: FormData
 ) -> Response:
     try:
         zone_views.delete_zone(zone_id, session, api_key, request, force=text(form, "force") == "true")
@@ -405,7 +412,7 @@ def delete_zone(
             error = ("该区域仍被投放计划引用，或已有播放记录。勾选「仍要删除」后再删除：投放计划将不再包含它"
                      "（只投放到此区域的计划会被结束），过去的播放统计保留。")  # fmt: skip
         return _zone_page(request, session, api_key, zone_id, exc.status_code, errors={"delete": error})
-    return _to(f"/console/zones?done=deleted-{zone_id}")
+    return _to(f"/console/zones?done=deleted-{quote(zone_id)}")
 
 
 # Fleets -------------------------------------------------------------------------------------------------
@@ -531,10 +538,12 @@ def _campaign_page(request: Request, session: SessionDep, api_key: ApiKey, campa
         current["starts_at"] = forms.input_time(campaign.starts_at if campaign else None, tz)
         current["ends_at"] = forms.input_time(campaign.ends_at if campaign else None, tz)
         context["form"] = current
+    regions = sorted({z.region for z in zones if z.region})
     return render(request, "campaign.html", api_key, status_code, campaign=campaign, zones=zones,
                   map=zone_map(zones), slogans=slogans, fleets=fleet_views.list_fleets(session, api_key),
-                  kinds=sorted({z.kind for z in zones}), rows=range(forms.DAYPART_ROWS),
-                  state=_campaign_status(campaign) if campaign else None, **context)  # fmt: skip
+                  kinds=sorted({z.kind for z in zones}), regions=regions,
+                  rows=range(forms.DAYPART_ROWS), state=_campaign_status(campaign) if campaign else None,
+                  draft_id=campaign.id if campaign else DRAFT_ID, **context)  # fmt: skip
 
 
 @router.get("/campaigns/new", include_in_schema=False)
@@ -550,16 +559,41 @@ def campaign_page(
     return _campaign_page(request, session, api_key, campaign, done=request.query_params.get("done"))
 
 
-def _explain(request: Request, session: SessionDep, api_key: ApiKey, form: FormData) -> dict[str, Any]:
-    """GET /v1/decisions/explain for the point picked on the map: what the campaigns in force give there."""
+EXPLAIN_HINT = "请在地图上点选位置或填写经纬度，并选择车队；时间按 2026-12-01 08:00 填写"
+
+
+def _explain(request: Request, session: SessionDep, api_key: ApiKey, form: FormData,
+             values: dict[str, Any], campaign: CampaignPublic | None) -> dict[str, Any]:  # fmt: skip
+    """POST /v1/decisions/explain with the form as it stands as the draft: what the campaign would do at
+    the point picked (and what would play there), by the decision's own rules, before it is saved."""
+    query = {
+        "fleet_id": text(form, "explain_fleet"),
+        "bike_id": "console",
+        "lat": text(form, "lat"),
+        "lon": text(form, "lon"),
+        "event": text(form, "explain_event") or "unlock",
+        "at": forms.local_time(text(form, "explain_at"), request.app.state.settings.tz),
+        # A draft may be tried before it has a name.
+        "campaign": {**values, "name": values["name"] or "未命名草稿"},
+        "campaign_id": campaign.id if campaign else None,
+    }
     try:
-        query = ExplainQuery(fleet_id=text(form, "explain_fleet"), bike_id="console", lat=text(form, "lat"),
-                             lon=text(form, "lon"), event=text(form, "explain_event") or "unlock")  # type: ignore[arg-type]  # fmt: skip
-        return {"explanation": decision_views.explain(session, api_key, request, query)}
-    except ValidationError:
-        return {"errors": {"explain": "请在地图上点选位置，并选择车队"}}
+        draft = DraftExplainQuery.model_validate({k: v for k, v in query.items() if v is not None})
+        return {"explanation": decision_views.explain_draft(draft, session, api_key, request)}
+    except ValidationError as exc:
+        errors = field_errors(exc, CAMPAIGN_FIELDS, "explain")
     except ServiceError as exc:
-        return {"errors": {"explain": zh(exc.message, "无法试算：请选择车队并在地图上点选位置")}}
+        field = (
+            "explain"
+            if exc.message.startswith("unknown fleet ")
+            else service_field(exc.message, CAMPAIGN_FIELDS)
+        )
+        errors = {field: zh(exc.message)}
+    if "explain" in errors:
+        errors["explain"] = EXPLAIN_HINT
+    else:
+        errors["explain"] = "投放设置有误，请先修正标出的项目再试算"
+    return {"errors": errors}
 
 
 def _minute(value: datetime | None) -> datetime | None:
@@ -604,11 +638,12 @@ def _save_campaign(
     """Saves as POST /v1/campaigns or PATCH /v1/campaigns/{id}; 「试算」 shows the explain result first."""
     campaign = campaign_views.get_campaign(campaign_id, session, api_key) if campaign_id else None
     values = forms.campaign_fields(form, request.app.state.settings.tz)
-    shown = {**values, **{f: text(form, f) for f in ("starts_at", "ends_at", "lat", "lon", "explain_fleet")}}
+    typed = ("starts_at", "ends_at", "lat", "lon", "explain_fleet", "explain_event", "explain_at")
+    shown = {**values, **{f: text(form, f) for f in typed}}
     if text(form, "action") == "explain":
-        return _campaign_page(
-            request, session, api_key, campaign, form=shown, **_explain(request, session, api_key, form)
-        )
+        explained = _explain(request, session, api_key, form, values, campaign)
+        status_code = 422 if "errors" in explained else 200
+        return _campaign_page(request, session, api_key, campaign, status_code, form=shown, **explained)
     try:
         if campaign is None:
             saved = campaign_views.create_campaign(

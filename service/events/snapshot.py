@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from service.campaigns.models import PRIORITY_RANK, Campaign, parse_daypart
+from service.campaigns.models import PRIORITY_RANK, Campaign, CampaignBase, parse_daypart
 from service.clips.models import Clip, ClipStatus, clip_url
 from service.config import Settings, get_settings
 from service.coords import CoordSystem
@@ -80,6 +80,30 @@ def clip_info(clip: Clip) -> ClipInfo:
     )
 
 
+def compile_campaign(campaign: CampaignBase, campaign_id: int) -> CompiledCampaign:
+    """A stored campaign (or a draft, checked as CampaignCreate checks it) as the decision reads it."""
+    return CompiledCampaign(
+        id=campaign_id,
+        rank=PRIORITY_RANK[campaign.priority],
+        weight=campaign.weight,
+        events=frozenset(campaign.events),
+        starts_at=campaign.starts_at,
+        ends_at=campaign.ends_at,
+        zone_ids=frozenset(campaign.zone_ids),
+        zone_kinds=frozenset(campaign.zone_kinds),
+        fleet_ids=frozenset(campaign.fleet_ids),
+        slogan_ids=tuple(campaign.slogan_ids),
+        regions=frozenset(campaign.regions),
+        exclude_zone_ids=frozenset(campaign.exclude_zone_ids),
+        exclude_zone_kinds=frozenset(campaign.exclude_zone_kinds),
+        exclude_regions=frozenset(campaign.exclude_regions),
+        exclude_fleet_ids=frozenset(campaign.exclude_fleet_ids),
+        dayparts=tuple(parse_daypart(part) for part in campaign.dayparts),
+        max_plays_per_bike_per_day=campaign.max_plays_per_bike_per_day,
+        name=campaign.name,
+    )
+
+
 def compile_snapshot(session: Session, settings: Settings | None = None) -> Snapshot:
     settings = settings or get_settings()
     version = read_version(session)
@@ -100,30 +124,7 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
         if s.id is not None and clips.get(s.id)
     }
     campaigns = sorted(
-        (
-            CompiledCampaign(
-                id=c.id,
-                rank=PRIORITY_RANK[c.priority],
-                weight=c.weight,
-                events=frozenset(c.events),
-                starts_at=c.starts_at,
-                ends_at=c.ends_at,
-                zone_ids=frozenset(c.zone_ids),
-                zone_kinds=frozenset(c.zone_kinds),
-                fleet_ids=frozenset(c.fleet_ids),
-                slogan_ids=tuple(c.slogan_ids),
-                regions=frozenset(c.regions),
-                exclude_zone_ids=frozenset(c.exclude_zone_ids),
-                exclude_zone_kinds=frozenset(c.exclude_zone_kinds),
-                exclude_regions=frozenset(c.exclude_regions),
-                exclude_fleet_ids=frozenset(c.exclude_fleet_ids),
-                dayparts=tuple(parse_daypart(part) for part in c.dayparts),
-                max_plays_per_bike_per_day=c.max_plays_per_bike_per_day,
-                name=c.name,
-            )
-            for c in session.exec(select(Campaign))
-            if c.id is not None
-        ),
+        (compile_campaign(c, c.id) for c in session.exec(select(Campaign)) if c.id is not None),
         key=lambda c: -c.rank,
     )
     fleets = list(session.exec(select(Fleet)))
