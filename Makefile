@@ -39,6 +39,7 @@ test-pg: $(VENV)/.installed browser
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy service
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

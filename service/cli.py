@@ -16,6 +16,8 @@ from service.observability.logs import configure_logging
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from service.tts.base import TTSEngine
+
 
 def _serve(args: argparse.Namespace) -> None:
     import subprocess
@@ -201,7 +203,7 @@ def _normalize(args: argparse.Namespace) -> None:
     print(normalize_text(args.text, args.language, _lexicon()))
 
 
-def _engines(name: str | None):  # type: ignore[no-untyped-def]
+def _engines(name: str | None) -> "list[TTSEngine]":
     from service.tts.chain import build_engines
 
     settings = get_settings()

@@ -68,7 +68,7 @@ def validation_error_response(errors: Sequence[Any]) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-def _message(error: dict) -> str:  # type: ignore[type-arg]
+def _message(error: dict[str, Any]) -> str:
     if error.get("type") == "extra_forbidden" and error.get("loc"):
         return unknown_field_message(error["loc"][-1])
     return str(error.get("msg", "")).removeprefix("Value error, ")

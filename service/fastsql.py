@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import Float, Integer, LargeBinary, String, Table
@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel.sql.sqltypes import AutoString
 
@@ -140,8 +141,8 @@ class FastStatement:
         are)."""
         found = self._compiled.get(dialect.name)
         if found is None:
-            positional = dialect if dialect.positional else type(dialect)(paramstyle="format")
-            compiled = self._build(dialect.name).compile(dialect=positional)
+            positional = dialect if dialect.positional else type(dialect)(paramstyle="format")  # type: ignore[call-arg]  # every dialect takes paramstyle; Dialect's stub does not say so
+            compiled = cast(SQLCompiler, self._build(dialect.name).compile(dialect=positional))
             assert compiled.positiontup is not None
             convert = driver_values(dialect)
             params = tuple(
@@ -168,7 +169,7 @@ def sqlite_driver(conn: Connection) -> sqlite3.Connection | None:
     """The sqlite3 connection under a SQLAlchemy connection on SQLite (same transaction), else None."""
     if conn.dialect.name != "sqlite":
         return None
-    return conn.connection.driver_connection  # type: ignore[return-value]
+    return conn.connection.driver_connection
 
 
 class _translated:
@@ -224,7 +225,7 @@ def select_keys(
         params += values
     row_marks = "(" + ", ".join([mark] * len(key_columns)) + ")"
     where.append(f"({', '.join(key_columns)}) IN (VALUES {', '.join([row_marks] * len(keys))})")
-    for key in sorted(keys):
+    for key in sorted(tuple(key) for key in keys):
         params += key
     sql = (
         f"SELECT {', '.join([*key_columns, *value_columns])} FROM {table} WHERE {' AND '.join(where)}"

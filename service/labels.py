@@ -2,9 +2,6 @@
 
 import re
 import unicodedata
-from typing import Annotated
-
-from pydantic import AfterValidator
 
 _MARKUP = re.compile(r"<[^>]*>|&[#a-zA-Z0-9]+;")
 
@@ -32,12 +29,3 @@ def clean_label(value: str, *, max_length: int = 200) -> str:
     if _MARKUP.search(text):
         raise ValueError("must be plain text, without markup")
     return text
-
-
-def _label(max_length: int) -> AfterValidator:
-    return AfterValidator(lambda value: clean_label(value, max_length=max_length))
-
-
-Label = Annotated[str, _label(200)]
-ShortLabel = Annotated[str, _label(40)]
-Category = Annotated[str, _label(100)]

@@ -29,7 +29,7 @@ class _Committed:
 
 def bump_version(session: Session) -> None:
     """Mark, inside the caller's transaction, that what the decision reads has changed."""
-    result = session.exec(update(SnapshotVersion).values(version=SnapshotVersion.version + 1))  # type: ignore[call-overload]  # sqlmodel's exec() is typed for SELECT only
+    result = session.exec(update(SnapshotVersion).values(version=SnapshotVersion.version + 1))
     if result.rowcount == 0:
         session.add(SnapshotVersion(id=1, version=1))
     session.info[_BUMPED] = True

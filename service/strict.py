@@ -2,14 +2,19 @@
 does not know with a 422 naming it. A typo must not pass silently: a campaign posted with "zone_id" instead
 of "zone_ids" would otherwise be stored as targeting everywhere."""
 
-from pydantic import BaseModel, ConfigDict
+from typing import ClassVar
+
+from pydantic import BaseModel
+from sqlmodel._compat import SQLModelConfig  # defined there; sqlmodel exports no public name for it
 
 
 class StrictInput(BaseModel):
     """The base of every input model (listed first among the bases of SQLModel families, so its config
     wins)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # SQLModel's config type (a ConfigDict with its table keys), so that a family deriving from both this
+    # and SQLModel has one consistent model_config type.
+    model_config: ClassVar[SQLModelConfig] = SQLModelConfig(extra="forbid")
 
 
 def unknown_field_message(name: object) -> str:

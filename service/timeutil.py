@@ -2,12 +2,15 @@
 (EBIKE_VOICE_TIMEZONE, default Asia/Shanghai) at the edges. A time a client sends without an offset is read
 on the local clock, and every time the API answers with carries the local offset (RFC 3339)."""
 
+import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import PlainSerializer, WithJsonSchema
 from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 
@@ -54,6 +57,26 @@ def as_utc(value: datetime) -> datetime:
     return value
 
 
+# How people type and read a local time in the pages: 2026-12-01 08:00, whatever their browser's locale.
+LOCAL_INPUT_FORMAT = "%Y-%m-%d %H:%M"
+_TYPED = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"  # the date
+    r"(?:(?:\s+|\s*T\s*)(\d{1,2}):(\d{2}))?"  # the time of day, if any
+)
+
+
+def parse_typed_time(value: str, zone: ZoneInfo) -> datetime:
+    """A time a person typed, on the clock of `zone`: 2026-12-01 08:00, also 2026/12/1 8:00, 2026年12月1日
+    8:00, full-width digits or colon (a Chinese input method's), or a date alone (its midnight).
+    ValueError for anything else: never guessed from a locale (01/12 is January in one, December in
+    another)."""
+    match = _TYPED.fullmatch(unicodedata.normalize("NFKC", value).strip())
+    if match is None:
+        raise ValueError(f"{value!r} is not a time YYYY-MM-DD HH:MM")
+    year, month, day, hour, minute = (int(part) if part else 0 for part in match.groups())
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
+
+
 def local_iso(value: datetime, timespec: str = "auto") -> str:
     """RFC 3339 with the local offset: 2026-12-01T08:00:00+08:00."""
     return value.astimezone(local_zone()).isoformat(timespec=timespec)
@@ -93,11 +116,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]  # noqa: ARG002
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         value = _to_utc(value)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect):  # type: ignore[no-untyped-def]  # noqa: ARG002
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:  # noqa: ARG002
         return None if value is None else _to_utc(value)

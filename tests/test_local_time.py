@@ -5,6 +5,7 @@ import csv
 import io
 import typing
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.routing import APIRoute
@@ -13,7 +14,7 @@ from pydantic import BaseModel, PlainSerializer, ValidationError
 
 from service.config import Settings
 from service.main import create_app
-from service.timeutil import LocalDateTime
+from service.timeutil import LocalDateTime, parse_typed_time
 from tests.helpers import approved_slogan, collection, feature, square
 
 LON, LAT = 89.18, 44.0
@@ -128,3 +129,27 @@ def test_csv_times_are_local_whole_seconds_and_days_are_local_dates(
 def test_an_unknown_time_zone_is_refused_at_start() -> None:
     with pytest.raises(ValidationError, match="unknown time zone 'Mars/Olympus'"):
         Settings(timezone="Mars/Olympus")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "2026-12-01 08:05",
+        "2026/12/1 8:05",
+        "2026年12月1日 8:05",
+        "２０２６-１２-０１ ０８：０５",
+        "2026-12-01T08:05",
+    ],
+)
+def test_a_typed_time_is_read_on_the_given_clock_whatever_its_writing(typed: str) -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert parse_typed_time(typed, shanghai) == datetime(2026, 12, 1, 8, 5, tzinfo=shanghai)
+    assert parse_typed_time("2026-12-01", shanghai) == datetime(2026, 12, 1, tzinfo=shanghai)
+
+
+@pytest.mark.parametrize(
+    "typed", ["12/01/2026", "01.12.2026 08:00", "2026-12-01 8", "2026-13-01", "明天", ""]
+)
+def test_a_typed_time_in_a_locale_order_or_no_time_is_refused(typed: str) -> None:
+    with pytest.raises(ValueError):
+        parse_typed_time(typed, ZoneInfo("Asia/Shanghai"))

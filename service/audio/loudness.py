@@ -104,7 +104,8 @@ def _limiter_gain(samples: np.ndarray, rate: int, ceiling: float) -> np.ndarray:
     spread[1:] = np.minimum(spread[1:], need[:-1])
     spread[:-1] = np.minimum(spread[:-1], need[1:])
     centres = np.arange(count) * block + block / 2
-    return np.interp(np.arange(len(samples)), centres, spread)
+    gains: np.ndarray = np.interp(np.arange(len(samples)), centres, spread)
+    return gains
 
 
 def normalize_loudness(samples: np.ndarray, rate: int, target_lufs: float, ceiling: float) -> np.ndarray:

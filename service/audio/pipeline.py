@@ -30,7 +30,6 @@ MARGIN_MS = 50
 _SILENCE_BELOW_PEAK_DB = 40.0
 # Anything quieter than this is noise: normalizing it would only amplify hiss.
 _SILENT_PEAK_DBFS = -60.0
-_MEDIA_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 # The delivered rendition (decoded) is brought this close to the target; the quality gate allows 0.5 LU.
 _DELIVERED_WITHIN_LU = 0.1
 # MP3 at 32 kbps loses highs (about 0.4 LU) and its decoders overshoot the peaks (by up to ~0.7 dB here, more
@@ -59,7 +58,6 @@ class EncodedAudio:
     data: bytes
     profile: str
     format: str
-    media_type: str
     duration_ms: int
     sha256: str
 
@@ -119,7 +117,8 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     filtered out first instead of folding down as hiss, as plain sample-rate conversion lets it."""
     if from_rate == to_rate:
         return samples
-    return soxr.resample(samples, from_rate, to_rate, quality="HQ")
+    resampled: np.ndarray = soxr.resample(samples, from_rate, to_rate, quality="HQ")
+    return resampled
 
 
 def delivered_level(audio: EncodedAudio) -> Level:
@@ -157,7 +156,6 @@ def encode(prepared: AudioSegment, profile: Profile) -> EncodedAudio:
         data=data,
         profile=profile.name,
         format=profile.format,
-        media_type=_MEDIA_TYPES[profile.format],
         duration_ms=len(prepared),
         sha256=hashlib.sha256(data).hexdigest(),
     )

@@ -27,13 +27,6 @@ DEFAULT_PROFILE = "mp3-16k"
 ALWAYS_RENDERED = ("mp3-16k", "wav-16k")
 
 
-def get_profile(name: str) -> Profile:
-    try:
-        return PROFILES[name]
-    except KeyError:
-        raise ValueError(f"unknown profile {name!r} (known: {', '.join(PROFILES)})") from None
-
-
 def check_profile_name(value: str) -> str:
     """For request models: a known profile name, or a ValueError that lists them."""
     if value not in PROFILES:

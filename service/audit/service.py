@@ -94,7 +94,7 @@ def _record_created(session: Session, _context: Any) -> None:
     created = session.info.pop("audit_new", [])
     if created:
         rows = [_entry(session, "create", entity, obj, after=_values(obj)) for entity, obj in created]
-        session.connection().execute(AuditEntry.__table__.insert(), rows)  # type: ignore[attr-defined]
+        session.connection().execute(AuditEntry.__table__.insert(), rows)  # type: ignore[attr-defined]  # set by SQLModel on table models, not in its types
 
 
 def install_audit() -> None:

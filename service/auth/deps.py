@@ -1,5 +1,7 @@
-"""Who is calling: `Authorization: Bearer <key>`, checked against the stored hashes."""
+"""Who is calling: `Authorization: Bearer <key>`, checked against the stored hashes; for reads from the
+app's own pages, also the console's sign-in cookie."""
 
+from collections.abc import Callable
 from functools import partial
 from typing import Annotated
 
@@ -15,21 +17,31 @@ from service.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description="An ebike-voice API key")
 
+# The console keeps the key it was signed in with here (HttpOnly, SameSite=Strict, path /). The API takes
+# it for reads only, so the pages the console links to (the coverage dashboard) need no second sign-in
+# while no script can read the key, and nothing is changed on the strength of a cookie alone: every write
+# needs the Authorization header (or goes through the console's own forms).
+SESSION_COOKIE = "ebv_console_key"
+_READS = frozenset({"GET", "HEAD"})
+
 
 def current_key(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey:
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        plain = credentials.credentials
+    elif request.method in _READS and (cookie := request.cookies.get(SESSION_COOKIE)):
+        plain = cookie
+    else:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    api_key = find_key(session=session, plain=credentials.credentials)
+    api_key = find_key(session=session, plain=plain)
     if api_key is None or api_key.id is None:
         raise Unauthorized("unknown, revoked or expired API key")
     session.expunge(api_key)
     request.app.state.last_used.touch(session, api_key.id)
     set_actor(session, api_key.id, f"{api_key.role.value}:{api_key.name}")
-    request.state.api_key_id = api_key.id
     return api_key
 
 
@@ -40,7 +52,7 @@ def _article(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def require(*roles: Role):  # type: ignore[no-untyped-def]
+def require(*roles: Role) -> Callable[[ApiKey], ApiKey]:
     allowed = set(roles)
 
     def check(api_key: CurrentKey) -> ApiKey:
@@ -64,6 +76,7 @@ async def operator_from_cache(state: State, authorization: str) -> ApiKey:
     if scheme.lower() != "bearer" or not plain:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     digest = hash_key(plain)
+    api_key: ApiKey | None
     known, api_key = state.key_cache.get(digest)
     if not known:
         load = partial(load_key, engine=state.engine, digest=digest, last_used=state.last_used)

@@ -109,7 +109,7 @@ class LastUsed:
             if now - self._written.get(key_id, -self._resolution) < self._resolution:
                 return
             self._written[key_id] = now
-        session.exec(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=utcnow()))  # type: ignore[call-overload]
+        session.exec(update(ApiKey).where(col(ApiKey.id) == key_id).values(last_used_at=utcnow()))
         session.commit()
 
 

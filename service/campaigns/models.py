@@ -98,7 +98,7 @@ class CampaignCreate(StrictInput, CampaignBase):
         "exclude_fleet_ids",
     )
     @classmethod
-    def _dedupe(cls, value: list) -> list:  # type: ignore[type-arg]
+    def _dedupe(cls, value: list[Any]) -> list[Any]:
         return list(dict.fromkeys(value))
 
     @field_validator("dayparts")

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,10 +13,12 @@ from service.timeutil import utcnow
 from service.zones.models import Zone
 
 
-def _missing(session: Session, model: type, ids: list) -> list:  # type: ignore[type-arg]
+def _missing(
+    session: Session, model: type[Slogan | Zone | Fleet], ids: Sequence[int | str]
+) -> list[int | str]:
     if not ids:
         return []
-    found = set(session.exec(select(model.id).where(model.id.in_(ids))))  # type: ignore[attr-defined]
+    found = set(session.exec(select(model.id).where(col(model.id).in_(ids))))
     return [i for i in ids if i not in found]
 
 
@@ -107,7 +110,7 @@ def forget_target(
 
 
 def list_campaigns(*, session: Session) -> list[Campaign]:
-    return list(session.exec(select(Campaign).order_by(Campaign.id)))  # type: ignore[arg-type]
+    return list(session.exec(select(Campaign).order_by(col(Campaign.id))))
 
 
 def get_campaign(*, session: Session, campaign_id: int) -> Campaign:

@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from pydub import AudioSegment
 
@@ -46,7 +47,7 @@ class SingleFlight:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._running: dict[str, Future] = {}
+        self._running: dict[str, Future[Any]] = {}
 
     def run(self, key: str, fn: Callable[[], T]) -> T:
         with self._lock:
@@ -55,7 +56,7 @@ class SingleFlight:
             if future is None:
                 future = self._running[key] = Future()
         if not owner:
-            return future.result()
+            return cast(T, future.result())
         try:
             result = fn()
         except BaseException as exc:
@@ -216,9 +217,7 @@ class ClipMaker:
                 _touch(speech.path)
                 return speech
             try:
-                made = self._flights.run(
-                    key, lambda e=engine, s=speech: self._synthesize(e, s, text, language)
-                )
+                made = self._flights.run(key, partial(self._synthesize, engine, speech, text, language))
             except TTSError as exc:
                 SYNTHESES.labels(engine.name, "failed").inc()
                 log.warning("TTS engine %s failed for %s: %s", engine.name, language, exc)

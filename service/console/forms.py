@@ -2,6 +2,7 @@
 blank fields left out, lists from checkboxes. Nothing here decides anything: the API's models do."""
 
 import json
+import unicodedata
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 
 from service.errors import Invalid
+from service.timeutil import LOCAL_INPUT_FORMAT, parse_typed_time
 
 DAYPART_ROWS = 3
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -39,21 +41,22 @@ def many(form: FormData, name: str) -> list[str]:
 
 
 def local_time(value: str, tz: ZoneInfo) -> str | None:
-    """A datetime-local input (Beijing time, no offset) as ISO 8601 with the deployment's offset, so the
-    API reads the time meant whatever it assumes of naive times. Unparseable text goes on as it is, for
-    the API's model to refuse."""
+    """A time typed in a form's text field (Beijing time: 2026-12-01 08:00; see timeutil.parse_typed_time)
+    as ISO 8601 with the deployment's offset, so the API reads the time meant whatever it assumes of naive
+    times. The pages use text fields, not datetime-local ones, because a browser shows and takes those in
+    its own locale's order (12/01/2026, 01.12.2026, AM/PM) rather than the one a Chinese user expects.
+    Unparseable text goes on as it is, for the API's model to refuse."""
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value)
+        return parse_typed_time(value, tz).isoformat()
     except ValueError:
         return value
-    return (moment if moment.tzinfo else moment.replace(tzinfo=tz)).isoformat()
 
 
 def input_time(value: datetime | None, tz: ZoneInfo) -> str:
-    """The value of a datetime-local input showing this time in the deployment's time zone."""
-    return value.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if value else ""
+    """A time as the forms' text fields show it, in the deployment's time zone: 2026-12-01 08:00."""
+    return value.astimezone(tz).strftime(LOCAL_INPUT_FORMAT) if value else ""
 
 
 def upload_json(form: FormData, name: str = "file") -> Any:
@@ -79,7 +82,9 @@ def upload_bytes(form: FormData, name: str = "file") -> bytes:
 def dayparts(form: FormData) -> list[dict[str, Any]]:
     parts = []
     for row in range(DAYPART_ROWS):
-        start, end = text(form, f"daypart_{row}_start"), text(form, f"daypart_{row}_end")
+        start, end = (
+            unicodedata.normalize("NFKC", text(form, f"daypart_{row}_{edge}")) for edge in ("start", "end")
+        )
         if start or end:
             part: dict[str, Any] = {"start": start, "end": end}
             if days := many(form, f"daypart_{row}_days"):
@@ -96,7 +101,12 @@ def campaign_fields(form: FormData, tz: ZoneInfo) -> dict[str, Any]:
         "slogan_ids": [int(v) for v in many(form, "slogan_ids") if v.isdigit()],
         "zone_ids": many(form, "zone_ids"),
         "zone_kinds": many(form, "zone_kinds"),
+        "regions": many(form, "regions"),
         "fleet_ids": many(form, "fleet_ids"),
+        "exclude_zone_ids": many(form, "exclude_zone_ids"),
+        "exclude_zone_kinds": many(form, "exclude_zone_kinds"),
+        "exclude_regions": many(form, "exclude_regions"),
+        "exclude_fleet_ids": many(form, "exclude_fleet_ids"),
         "events": many(form, "events"),
         "starts_at": local_time(text(form, "starts_at"), tz),
         "ends_at": local_time(text(form, "ends_at"), tz),

@@ -22,7 +22,7 @@ _TRANSLATIONS: list[tuple[str, str]] = [
     (r"language must be one of", "请选择语言"),
     (r"valid_until must be after valid_from|ends_at must be after starts_at", "结束时间必须晚于开始时间"),
     (r"time out of range", "请填写 2000 至 2099 年之间的时间"),
-    (r"Input should be a valid datetime|invalid datetime", "时间格式不正确"),
+    (r"Input should be a valid datetime|invalid datetime", "时间格式不正确，请按 2026-12-01 08:00 填写"),
     (r"ends_at is in the past", "结束时间已过，此投放将不会播放"),
     (r"needs at least one slogan", "请至少选择一条标语"),
     (r"unknown slogans", "所选标语不存在"),
@@ -106,7 +106,8 @@ def field_errors(exc: ValidationError, fields: set[str], general: str = "_form")
 # Which field a service error is about, by the words of its message: shown next to that field.
 _SERVICE_FIELDS = [
     (r"slogan", "slogan_ids"),
-    (r"zone kinds", "zone_kinds"),
+    (r"zone kinds|zone_kinds", "zone_kinds"),
+    (r"regions", "regions"),
     (r"unknown zones|zone_ids", "zone_ids"),
     (r"fleet", "fleet_ids"),
     (r"ends_at", "ends_at"),

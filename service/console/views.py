@@ -1,7 +1,8 @@
 """The console: server-rendered pages (Jinja2) for police and admins, signed in with their API key (kept in
-an HttpOnly cookie). Every action calls the API's own route functions, so the console follows exactly the
-rules, checks, audit and snapshot refreshes that outside clients get; their English errors are shown in
-Chinese (service/console/messages.py)."""
+an HttpOnly cookie, which the API also takes for reads, so the dashboard opens without a second sign-in).
+Every action calls the API's own route functions, so the console follows exactly the rules, checks, audit
+and snapshot refreshes that outside clients get; their English errors are shown in Chinese
+(service/console/messages.py)."""
 
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from starlette.datastructures import FormData
 
 from service.audio.profiles import PROFILES
 from service.auth import views as key_views
-from service.auth.deps import current_key
+from service.auth.deps import SESSION_COOKIE, current_key
 from service.auth.models import ApiKey, KeyCreate, Role
 from service.auth.service import find_key
 from service.campaigns import views as campaign_views
@@ -39,16 +40,19 @@ from service.slogans import views as slogan_views
 from service.slogans.models import LANGUAGES, MAX_TEXT_CHARS, RejectIn, SloganCreate, SloganStatus
 from service.stats import views as stats_views
 from service.targeting import views as decision_views
-from service.targeting.models import ExplainQuery
+from service.targeting.models import DRAFT_ID, DraftExplainQuery
 from service.targeting.service import campaigns_in_force, campaigns_reaching
 from service.timeutil import utcnow
+from service.zones import service as zone_service
 from service.zones import views as zone_views
+from service.zones.kinds import KIND_NAMES, kind_name
 from service.zones.models import GbfsImportOptions, ZoneImportOptions, ZoneUpdate
 
 HERE = Path(__file__).parent
-COOKIE = "ebv_console_key"
 assets = StaticFiles(directory=HERE / "static")
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters["kind"] = kind_name
+templates.env.globals["KIND_NAMES"] = KIND_NAMES
 
 STATUS_TEXT = {"pending": "待审核", "approved": "已通过", "rejected": "已驳回", "withdrawn": "已撤回"}
 LANGUAGE_TEXT = {"zh-CN": "中文", "ug": "维吾尔语", "kk": "哈萨克语"}
@@ -72,7 +76,7 @@ def _sign_in_first() -> HTTPException:
 def console_key(request: Request, session: SessionDep) -> ApiKey:
     """The key in the console's cookie, checked as the API checks a bearer key (and named as the actor in
     the audit log)."""
-    plain = request.cookies.get(COOKIE)
+    plain = request.cookies.get(SESSION_COOKIE)
     if not plain:
         raise _sign_in_first()
     try:
@@ -146,7 +150,8 @@ def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
         return render(request, "signin.html", None, 403, errors=errors)
     response = _to("/console/")
     # HttpOnly: no script on the page can read the key; SameSite=Strict: no other site's form can use it.
-    response.set_cookie(COOKIE, plain, httponly=True, samesite="strict", path="/console",
+    # Path /: the dashboard's reads of the API are signed in by it too (service/auth/deps.py).
+    response.set_cookie(SESSION_COOKIE, plain, httponly=True, samesite="strict", path="/",
                         secure=request.url.scheme == "https")  # fmt: skip
     return response
 
@@ -154,7 +159,7 @@ def signin(request: Request, session: SessionDep, form: FormDep) -> Response:
 @router.post("/signout", include_in_schema=False)
 def signout() -> Response:
     response = _to("/console/signin")
-    response.delete_cookie(COOKIE, path="/console")
+    response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 
@@ -262,10 +267,10 @@ def slogan_audio(slogan_id: IntId, request: Request, session: SessionDep, api_ke
 
 
 @router.post("/slogans/{slogan_id}/withdraw", include_in_schema=False)
-def withdraw(slogan_id: IntId, request: Request, session: SessionDep, api_key: ConsoleKey) -> Response:
+def withdraw(slogan_id: IntId, session: SessionDep, api_key: ConsoleKey) -> Response:
     slogan = slogan_views.load_slogan(slogan_id, session)
     try:
-        slogan_views.withdraw_slogan(slogan, session, api_key, request)
+        slogan_views.withdraw_slogan(slogan, session, api_key)
     except ServiceError as exc:
         return _to(f"/console/slogans?error={quote(zh(exc.message))}")
     return _to("/console/slogans")
@@ -305,7 +310,7 @@ def reject(
     slogan = slogan_views.load_slogan(slogan_id, session)
     reason = " ".join(text(form, "reason").split())  # a reason is one line
     try:
-        slogan_views.reject_slogan(RejectIn(reason=reason), slogan, session, api_key, request)
+        slogan_views.reject_slogan(RejectIn(reason=reason), slogan, session, api_key)
     except ValidationError:
         errors = {slogan_id: "请填写驳回理由（500 字以内），作者会看到它"}
         return _review_page(request, session, api_key, 422, errors=errors)
@@ -319,7 +324,7 @@ def reject(
 
 def _zones_page(request: Request, session: SessionDep, api_key: ApiKey, status_code: int = 200,
                 **context: Any) -> HTMLResponse:  # fmt: skip
-    zones = zone_views.service.list_zones(session=session)
+    zones = zone_service.list_zones(session=session)
     snapshot = request.app.state.snapshots.get()
     reaching = campaigns_reaching(snapshot=snapshot, at=utcnow())
     unreached = [z.id for z in zones if not reaching.get(z.id)]
@@ -346,9 +351,9 @@ def import_zones(request: Request, session: SessionDep, api_key: ConsoleAdmin, f
                     if (v := text(form, f))
                 }
             )
-            result = zone_views.import_gbfs(session, api_key, request, options, payload)
+            result = zone_views.import_gbfs(session, api_key, options, payload)
         else:
-            result = zone_views.import_zones(session, api_key, request, ZoneImportOptions(), payload)
+            result = zone_views.import_zones(session, api_key, ZoneImportOptions(), payload)
     except ValidationError as exc:
         errors = {"gbfs" if gbfs else "geojson": "；".join(field_errors(exc, set()).values())}
         return _zones_page(request, session, api_key, 422, errors=errors)
@@ -360,13 +365,15 @@ def import_zones(request: Request, session: SessionDep, api_key: ConsoleAdmin, f
 
 def _zone_page(request: Request, session: SessionDep, api_key: ApiKey, zone_id: str, status_code: int = 200,
                **context: Any) -> HTMLResponse:  # fmt: skip
-    zone = zone_views.service.get_zone(session=session, zone_id=zone_id)
+    zone = zone_service.get_zone(session=session, zone_id=zone_id)
     context.setdefault("form", zone.model_dump())
     return render(request, "zone.html", api_key, status_code, zone=zone, languages=LANGUAGES,
                   map=zone_map([zone]), **context)  # fmt: skip
 
 
-@router.get("/zones/{zone_id}", include_in_schema=False)
+# A zone id may hold "/" (ids come from outside data), hence {zone_id:path}; the edit and delete forms post
+# to the zone's own URL with an `action`, so that no zone id can be read as another zone's delete URL.
+@router.get("/zones/{zone_id:path}", include_in_schema=False)
 def zone_page(zone_id: str, request: Request, session: SessionDep, api_key: ConsoleAdmin) -> HTMLResponse:
     return _zone_page(request, session, api_key, zone_id)
 
@@ -374,15 +381,17 @@ def zone_page(zone_id: str, request: Request, session: SessionDep, api_key: Cons
 ZONE_FIELDS = {"name", "kind", "region", "police_unit", "languages", "volume"}
 
 
-@router.post("/zones/{zone_id}", include_in_schema=False)
-def edit_zone(
+@router.post("/zones/{zone_id:path}", include_in_schema=False)
+def zone_action(
     zone_id: str, request: Request, session: SessionDep, api_key: ConsoleAdmin, form: FormDep
 ) -> Response:
+    if text(form, "action") == "delete":
+        return _delete_zone(zone_id, request, session, api_key, form)
     values: dict[str, Any] = {f: forms.optional(form, f) for f in ("name", "kind", "region", "police_unit")}
     values["volume"] = forms.optional(form, "volume")
     values["languages"] = forms.many(form, "languages")
     try:
-        zone_views.update_zone(zone_id, ZoneUpdate.model_validate(values), session, api_key, request)
+        zone_views.update_zone(zone_id, ZoneUpdate.model_validate(values), session, api_key)
     except ValidationError as exc:
         return _zone_page(
             request, session, api_key, zone_id, 422, form=values, errors=field_errors(exc, ZONE_FIELDS)
@@ -390,22 +399,21 @@ def edit_zone(
     except ServiceError as exc:
         errors = {next((f for f in ZONE_FIELDS if exc.message.startswith(f)), "_form"): zh(exc.message)}
         return _zone_page(request, session, api_key, zone_id, exc.status_code, form=values, errors=errors)
-    return _to(f"/console/zones?done=saved-{zone_id}")
+    return _to(f"/console/zones?done=saved-{quote(zone_id)}")
 
 
-@router.post("/zones/{zone_id}/delete", include_in_schema=False)
-def delete_zone(
-    zone_id: str, request: Request, session: SessionDep, api_key: ConsoleAdmin, form: FormDep
+def _delete_zone(
+    zone_id: str, request: Request, session: SessionDep, api_key: ApiKey, form: FormData
 ) -> Response:
     try:
-        zone_views.delete_zone(zone_id, session, api_key, request, force=text(form, "force") == "true")
+        zone_views.delete_zone(zone_id, session, api_key, force=text(form, "force") == "true")
     except ServiceError as exc:
         error = zh(exc.message)
         if exc.status_code == 409:
             error = ("该区域仍被投放计划引用，或已有播放记录。勾选「仍要删除」后再删除：投放计划将不再包含它"
                      "（只投放到此区域的计划会被结束），过去的播放统计保留。")  # fmt: skip
         return _zone_page(request, session, api_key, zone_id, exc.status_code, errors={"delete": error})
-    return _to(f"/console/zones?done=deleted-{zone_id}")
+    return _to(f"/console/zones?done=deleted-{quote(zone_id)}")
 
 
 # Fleets -------------------------------------------------------------------------------------------------
@@ -477,7 +485,13 @@ def import_bikes(
     """As POST /v1/fleets/{id}/bikes/import, from an uploaded CSV file."""
     fleet = fleet_service.get_fleet_for(session=session, fleet_id=fleet_id, api_key=api_key)
     try:
-        result = fleet_service.import_bikes(session=session, fleet=fleet, data=forms.upload_bytes(form))
+        result = fleet_service.import_bikes(
+            session=session,
+            fleet=fleet,
+            data=forms.upload_bytes(form),
+            coord_system=None,
+            locate=request.app.state.snapshots.zone_ids_at,
+        )
     except ServiceError as exc:
         return _fleet_page(
             request, session, api_key, fleet_id, exc.status_code, errors={"bikes": zh(exc.message)}
@@ -490,7 +504,7 @@ def delete_fleet(
     fleet_id: str, request: Request, session: SessionDep, api_key: ConsoleAdmin, form: FormDep
 ) -> Response:
     try:
-        fleet_views.delete_fleet(fleet_id, session, api_key, request, force=text(form, "force") == "true")
+        fleet_views.delete_fleet(fleet_id, session, api_key, force=text(form, "force") == "true")
     except ServiceError as exc:
         error = zh(exc.message)
         if exc.status_code == 409:
@@ -523,7 +537,7 @@ def campaigns_page(request: Request, session: SessionDep, api_key: ConsoleAdmin)
 def _campaign_page(request: Request, session: SessionDep, api_key: ApiKey, campaign: CampaignPublic | None,
                    status_code: int = 200, **context: Any) -> HTMLResponse:  # fmt: skip
     tz = request.app.state.settings.tz
-    zones = zone_views.service.list_zones(session=session)
+    zones = zone_service.list_zones(session=session)
     slogans = [s for s in slogan_views.list_slogans(session, api_key)
                if s.status in (SloganStatus.approved, SloganStatus.pending)]  # fmt: skip
     if "form" not in context:
@@ -531,10 +545,12 @@ def _campaign_page(request: Request, session: SessionDep, api_key: ApiKey, campa
         current["starts_at"] = forms.input_time(campaign.starts_at if campaign else None, tz)
         current["ends_at"] = forms.input_time(campaign.ends_at if campaign else None, tz)
         context["form"] = current
+    regions = sorted({z.region for z in zones if z.region})
     return render(request, "campaign.html", api_key, status_code, campaign=campaign, zones=zones,
                   map=zone_map(zones), slogans=slogans, fleets=fleet_views.list_fleets(session, api_key),
-                  kinds=sorted({z.kind for z in zones}), rows=range(forms.DAYPART_ROWS),
-                  state=_campaign_status(campaign) if campaign else None, **context)  # fmt: skip
+                  kinds=sorted({z.kind for z in zones}), regions=regions,
+                  rows=range(forms.DAYPART_ROWS), state=_campaign_status(campaign) if campaign else None,
+                  draft_id=campaign.id if campaign else DRAFT_ID, **context)  # fmt: skip
 
 
 @router.get("/campaigns/new", include_in_schema=False)
@@ -550,16 +566,41 @@ def campaign_page(
     return _campaign_page(request, session, api_key, campaign, done=request.query_params.get("done"))
 
 
-def _explain(request: Request, session: SessionDep, api_key: ApiKey, form: FormData) -> dict[str, Any]:
-    """GET /v1/decisions/explain for the point picked on the map: what the campaigns in force give there."""
+EXPLAIN_HINT = "请在地图上点选位置或填写经纬度，并选择车队；时间按 2026-12-01 08:00 填写"
+
+
+def _explain(request: Request, session: SessionDep, api_key: ApiKey, form: FormData,
+             values: dict[str, Any], campaign: CampaignPublic | None) -> dict[str, Any]:  # fmt: skip
+    """POST /v1/decisions/explain with the form as it stands as the draft: what the campaign would do at
+    the point picked (and what would play there), by the decision's own rules, before it is saved."""
+    query = {
+        "fleet_id": text(form, "explain_fleet"),
+        "bike_id": "console",
+        "lat": text(form, "lat"),
+        "lon": text(form, "lon"),
+        "event": text(form, "explain_event") or "unlock",
+        "at": forms.local_time(text(form, "explain_at"), request.app.state.settings.tz),
+        # A draft may be tried before it has a name.
+        "campaign": {**values, "name": values["name"] or "未命名草稿"},
+        "campaign_id": campaign.id if campaign else None,
+    }
     try:
-        query = ExplainQuery(fleet_id=text(form, "explain_fleet"), bike_id="console", lat=text(form, "lat"),
-                             lon=text(form, "lon"), event=text(form, "explain_event") or "unlock")  # type: ignore[arg-type]  # fmt: skip
-        return {"explanation": decision_views.explain(session, api_key, request, query)}
-    except ValidationError:
-        return {"errors": {"explain": "请在地图上点选位置，并选择车队"}}
+        draft = DraftExplainQuery.model_validate({k: v for k, v in query.items() if v is not None})
+        return {"explanation": decision_views.explain_draft(draft, session, api_key, request)}
+    except ValidationError as exc:
+        errors = field_errors(exc, CAMPAIGN_FIELDS, "explain")
     except ServiceError as exc:
-        return {"errors": {"explain": zh(exc.message, "无法试算：请选择车队并在地图上点选位置")}}
+        field = (
+            "explain"
+            if exc.message.startswith("unknown fleet ")
+            else service_field(exc.message, CAMPAIGN_FIELDS)
+        )
+        errors = {field: zh(exc.message)}
+    if "explain" in errors:
+        errors["explain"] = EXPLAIN_HINT
+    else:
+        errors["explain"] = "投放设置有误，请先修正标出的项目再试算"
+    return {"errors": errors}
 
 
 def _minute(value: datetime | None) -> datetime | None:
@@ -604,20 +645,19 @@ def _save_campaign(
     """Saves as POST /v1/campaigns or PATCH /v1/campaigns/{id}; 「试算」 shows the explain result first."""
     campaign = campaign_views.get_campaign(campaign_id, session, api_key) if campaign_id else None
     values = forms.campaign_fields(form, request.app.state.settings.tz)
-    shown = {**values, **{f: text(form, f) for f in ("starts_at", "ends_at", "lat", "lon", "explain_fleet")}}
+    typed = ("starts_at", "ends_at", "lat", "lon", "explain_fleet", "explain_event", "explain_at")
+    shown = {**values, **{f: text(form, f) for f in typed}}
     if text(form, "action") == "explain":
-        return _campaign_page(
-            request, session, api_key, campaign, form=shown, **_explain(request, session, api_key, form)
-        )
+        explained = _explain(request, session, api_key, form, values, campaign)
+        status_code = 422 if "errors" in explained else 200
+        return _campaign_page(request, session, api_key, campaign, status_code, form=shown, **explained)
     try:
         if campaign is None:
-            saved = campaign_views.create_campaign(
-                CampaignCreate.model_validate(values), session, api_key, request
-            )
+            saved = campaign_views.create_campaign(CampaignCreate.model_validate(values), session, api_key)
         else:
             changes = _changed(values, campaign)
             saved = campaign_views.update_campaign(
-                campaign.id, CampaignUpdate.model_validate(changes), session, api_key, request
+                campaign.id, CampaignUpdate.model_validate(changes), session, api_key
             )
     except ValidationError as exc:
         errors = field_errors(exc, CAMPAIGN_FIELDS)
@@ -633,7 +673,7 @@ def end_campaign(
     campaign_id: IntId, request: Request, session: SessionDep, api_key: ConsoleAdmin
 ) -> Response:
     try:
-        campaign_views.end_campaign(campaign_id, session, api_key, request)
+        campaign_views.end_campaign(campaign_id, session, api_key)
     except ServiceError as exc:
         campaign = campaign_views.get_campaign(campaign_id, session, api_key)
         return _campaign_page(
@@ -643,10 +683,8 @@ def end_campaign(
 
 
 @router.post("/campaigns/{campaign_id}/delete", include_in_schema=False)
-def delete_campaign(
-    campaign_id: IntId, request: Request, session: SessionDep, api_key: ConsoleAdmin
-) -> Response:
-    campaign_views.delete_campaign(campaign_id, session, api_key, request)
+def delete_campaign(campaign_id: IntId, session: SessionDep, api_key: ConsoleAdmin) -> Response:
+    campaign_views.delete_campaign(campaign_id, session, api_key)
     return _to(f"/console/campaigns?done=deleted-{campaign_id}")
 
 

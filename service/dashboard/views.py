@@ -1,20 +1,27 @@
 """The coverage dashboard: one page and its assets, all served by the app (police networks are often
-isolated, so nothing comes from outside). The page signs in with an API key and reads the public API."""
+isolated, so nothing comes from outside). The page reads the public API with the console's sign-in (its
+cookie), or with a key typed into the page."""
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 
-STATIC = Path(__file__).parent / "static"
+from service.zones.kinds import KIND_NAMES
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
 
 router = APIRouter()
 
 
 @router.get("", include_in_schema=False)
-def dashboard() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"})
+def dashboard(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "index.html", {"kind_names": KIND_NAMES}, headers={"Cache-Control": "no-cache"}
+    )
 
 
-assets = StaticFiles(directory=STATIC)
+assets = StaticFiles(directory=HERE / "static")

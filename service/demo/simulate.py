@@ -84,10 +84,10 @@ def _point_in(place: _Place, rng: random.Random) -> tuple[float, float]:
 
 
 def _bikes(session: Session, wanted: int) -> list[Bike]:
-    fleets = list(session.exec(select(Fleet.id).order_by(Fleet.id)))  # type: ignore[arg-type]
+    fleets = list(session.exec(select(Fleet.id).order_by(Fleet.id)))
     if not fleets:
         raise Invalid("no fleets: register one (POST /v1/fleets) or load the demo (`ebike-voice demo`) first")
-    bikes = list(session.exec(select(Bike).order_by(Bike.fleet_id, Bike.bike_id)).all()[:wanted])  # type: ignore[arg-type]
+    bikes = list(session.exec(select(Bike).order_by(Bike.fleet_id, Bike.bike_id)).all()[:wanted])
     for n in range(len(bikes), wanted):
         bike = Bike(fleet_id=fleets[n % len(fleets)], bike_id=f"SIM{n:06d}")
         session.add(bike)
@@ -111,7 +111,7 @@ def simulate(
     rng = random.Random(seed)
     until = until or utcnow()
     since = until - timedelta(days=days)
-    stored = list(session.exec(select(Zone).order_by(Zone.id)))  # type: ignore[arg-type]
+    stored = list(session.exec(select(Zone).order_by(Zone.id)))
     if not stored:
         raise Invalid("no zones: import some (POST /v1/zones/import) or load the demo (`ebike-voice demo`)")
     chosen = sorted(rng.sample(stored, min(zones, len(stored))), key=lambda z: z.id)

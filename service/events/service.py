@@ -179,13 +179,13 @@ async def answer_batch(
     valid = [(event_in, api_key) for event_in in parsed if isinstance(event_in, EventIn)]
     outcomes = iter(await pipeline.call_async(valid) if valid else [])
     answers: list[EventResult | EventError] = []
-    for event_in in parsed:
-        if isinstance(event_in, EventError):
-            answers.append(event_in)
+    for parsed_in in parsed:
+        if isinstance(parsed_in, EventError):
+            answers.append(parsed_in)
             continue
         outcome = next(outcomes)
         if isinstance(outcome, ServiceError):
-            answers.append(_error(event_in.event_id, outcome.status_code, outcome.message))
+            answers.append(_error(parsed_in.event_id, outcome.status_code, outcome.message))
         else:
             answers.append(outcome)
     return answers
@@ -374,7 +374,7 @@ def record_play(
                 clock_skew_s=round(skew, 3) if skew is not None and abs(skew) > skew_threshold_s else None,
             )
         )
-        if session.exec(claim).rowcount == 1 and played_in.status is PlayStatus.played:  # type: ignore[call-overload]
+        if session.exec(claim).rowcount == 1 and played_in.status is PlayStatus.played:
             assert row.slogan_id is not None and row.bike_no is not None
             play = Play(row.occurred_at, row.zone_id, row.slogan_id, row.fleet_id, row.event, row.bike_no, 1)
             add_plays(session.connection(), [play], tz, count_plays=False)
@@ -405,6 +405,6 @@ def drop_old_events(*, session: Session, months: int, now: datetime) -> DroppedE
     if engine.dialect.name == "postgresql":
         session.commit()  # detaching a month waits for every transaction that uses the log: this one too
         return drop_months_before(engine, cutoff.date())  # type: ignore[arg-type]
-    result = session.exec(delete(LockEventLog).where(col(LockEventLog.occurred_at) < cutoff))  # type: ignore[call-overload]
+    result = session.exec(delete(LockEventLog).where(col(LockEventLog.occurred_at) < cutoff))
     session.commit()
     return DroppedEvents(int(result.rowcount))

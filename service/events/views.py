@@ -122,7 +122,7 @@ def _is_json(content_type: str) -> bool:
 
 async def _read_body(receive: Receive) -> bytes | None:
     """The body, or None once it runs past MAX_BODY."""
-    chunks = []
+    chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
@@ -171,6 +171,7 @@ def document(app: FastAPI) -> None:
                     "responses": responses,
                 }
             }
+            app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema

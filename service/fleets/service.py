@@ -66,7 +66,7 @@ def delete_fleet(*, session: Session, fleet: Fleet, force: bool) -> FleetDeleted
             f"fleet {fleet.id!r} is in use: {'; '.join(used)}. Send ?force=true to delete it anyway"
         )
     ended = forget_target(session=session, campaigns=campaigns, fleet_id=fleet.id)
-    bikes = session.exec(delete(Bike).where(col(Bike.fleet_id) == fleet.id))  # type: ignore[call-overload]
+    bikes = session.exec(delete(Bike).where(col(Bike.fleet_id) == fleet.id))
     session.delete(fleet)
     bump_version(session)
     session.commit()
@@ -79,7 +79,7 @@ def delete_fleet(*, session: Session, fleet: Fleet, force: bool) -> FleetDeleted
 
 
 def list_fleets(*, session: Session) -> list[Fleet]:
-    return list(session.exec(select(Fleet).order_by(Fleet.id)))  # type: ignore[arg-type]
+    return list(session.exec(select(Fleet).order_by(Fleet.id)))
 
 
 def get_fleet_for(*, session: Session, fleet_id: str, api_key: ApiKey) -> Fleet:

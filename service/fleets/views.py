@@ -1,4 +1,3 @@
-from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,7 +19,6 @@ from service.fleets.models import (
     FleetPublic,
     FleetUpdate,
 )
-from service.fleets.service import Position
 
 router = APIRouter()
 
@@ -91,18 +89,13 @@ async def import_bikes(
     """Register bikes in bulk from a CSV with a `bike_id` column and optionally `lat` and `lon` (admin, or
     the fleet's operator); positions are in `coord_system`, by default the fleet's."""
     data = await request.body()
-    snapshots = request.app.state.snapshots
-
-    def locate(points: Sequence[Position]) -> Sequence[str | None]:
-        return [zone.id if zone else None for zone in snapshots.get().zones.locate_many(points)]
-
     return await run_in_threadpool(
         service.import_bikes,
         session=session,
         fleet=fleet,
         data=data,
         coord_system=coord_system,
-        locate=locate,
+        locate=request.app.state.snapshots.zone_ids_at,
     )
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from service.auth.models import ApiKey
+from service.clips.models import ClipFormat, LockEvent
 from service.errors import Forbidden, NotFound
 from service.manifest.models import Manifest, ManifestClip
 from service.targeting.decision import Snapshot
@@ -55,8 +56,8 @@ def fleet_manifest(
                 if info is not None:
                     clips[(slogan_id, event)] = ManifestClip(
                         slogan_id=slogan_id,
-                        event=event,
-                        format=info.format,
+                        event=LockEvent(event),
+                        format=ClipFormat(info.format),
                         url=info.url,
                         sha256=info.sha256,
                         size_bytes=info.size_bytes,

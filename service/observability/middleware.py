@@ -107,7 +107,7 @@ def _route_label(scope: Scope) -> str:
     """The path with its parameters put back as names (/v1/slogans/{slogan_id}): few distinct labels."""
     if "route" not in scope:
         return "unmatched"
-    path = scope["path"]
+    path: str = scope["path"]
     for name, value in scope.get("path_params", {}).items():
         path = path.replace(f"/{value}", f"/{{{name}}}", 1)
     return path

@@ -42,7 +42,7 @@ def get_slogan(*, session: Session, slogan_id: int) -> Slogan:
 
 
 def list_slogans(*, session: Session, issuer: str | None = None) -> list[Slogan]:
-    query = select(Slogan).order_by(Slogan.id)  # type: ignore[arg-type]
+    query = select(Slogan).order_by(col(Slogan.id))
     if issuer is not None:
         query = query.where(Slogan.issuer == issuer)
     return list(session.exec(query))
@@ -127,7 +127,7 @@ def review_slogan(
 
 
 def slogan_public(*, session: Session, slogan: Slogan) -> SloganPublic:
-    clips = session.exec(select(Clip).where(Clip.slogan_id == slogan.id).order_by(Clip.id))  # type: ignore[arg-type]
+    clips = session.exec(select(Clip).where(col(Clip.slogan_id) == slogan.id).order_by(col(Clip.id)))
     return SloganPublic.model_validate(slogan, update={"clips": [ClipPublic.of(c) for c in clips]})
 
 

@@ -26,9 +26,9 @@ from service.stats.models import PlayDaily, PlayHourly, ZoneDaily
 NO_ZONE = ""
 EMPTY_BITMAP = BitMap().serialize()
 
-hourly: Table = PlayHourly.__table__  # type: ignore[attr-defined]
-daily: Table = PlayDaily.__table__  # type: ignore[attr-defined]
-zone_daily: Table = ZoneDaily.__table__  # type: ignore[attr-defined]
+hourly: Table = PlayHourly.__table__  # type: ignore[attr-defined]  # set by SQLModel on table models, not in its types
+daily: Table = PlayDaily.__table__  # type: ignore[attr-defined]  # set by SQLModel on table models, not in its types
+zone_daily: Table = ZoneDaily.__table__  # type: ignore[attr-defined]  # set by SQLModel on table models, not in its types
 
 
 def hour_of(at: datetime) -> datetime:

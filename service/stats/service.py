@@ -88,7 +88,7 @@ def coverage(
 ) -> Coverage:
     """Every zone (of the kind asked) with its plays — events answered with a clip — in [since, until);
     silent zones get zeros."""
-    query = select(Zone).order_by(Zone.id)  # type: ignore[arg-type]
+    query = select(Zone).order_by(Zone.id)
     if zone_kind is not None:
         query = query.where(Zone.kind == zone_kind)
     all_zones = list(session.exec(query))
@@ -130,7 +130,7 @@ def slogan_stats(
 ) -> SloganStats:
     """Per slogan (every approved one, and any other that was played): plays, confirmed plays, zones
     reached, distinct bikes, first and last play. An issuer sees only its own slogans."""
-    query = select(Slogan).order_by(Slogan.id)  # type: ignore[arg-type]
+    query = select(Slogan).order_by(col(Slogan.id))
     if issuer is not None:
         query = query.where(Slogan.issuer == issuer)
     slogans = list(session.exec(query))
@@ -160,7 +160,7 @@ def slogan_stats(
 
 
 def issuer_slogan_ids(*, session: Session, issuer: str) -> frozenset[int]:
-    return frozenset(session.exec(select(Slogan.id).where(Slogan.issuer == issuer)))  # type: ignore[arg-type]
+    return frozenset(session.exec(select(Slogan.id).where(col(Slogan.issuer) == issuer)))  # type: ignore[arg-type]  # a stored id is never None
 
 
 def align(since: datetime, until: datetime, bucket: Bucket, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -200,7 +200,9 @@ def timeseries(
     elif zone_id is None and not filters.by_fleet_or_slogan:
         table, key_col = ZoneDaily, ZoneDaily.day
         # zone_daily holds the plays in zones; the plays outside every zone come from play_daily.
-        _sum_into(counts, session, PlayDaily, PlayDaily.day, since, until, tz, [PlayDaily.zone_id == NO_ZONE])
+        _sum_into(
+            counts, session, PlayDaily, PlayDaily.day, since, until, tz, [col(PlayDaily.zone_id) == NO_ZONE]
+        )
     else:
         table, key_col = PlayDaily, PlayDaily.day
     conditions = _rollup_filters(table, filters, zone_id)
@@ -232,7 +234,7 @@ def _sum_into(
         .where(key_col >= low, key_col < high, *conditions)
         .group_by(key_col)
     )
-    for key, plays, confirmed in session.exec(query):  # type: ignore[call-overload]
+    for key, plays, confirmed in session.exec(query):  # type: ignore[call-overload]  # a Core select: sqlmodel types exec for its own selects only
         t = day_start(key, tz) if isinstance(key, date) and not isinstance(key, datetime) else key
         total = counts.setdefault(t, [0, 0])
         total[0] += int(plays)
@@ -299,7 +301,7 @@ def _reach_from_days(
         .where(*conditions)
         .group_by(key)
     )
-    for k, plays, confirmed, first, last in session.exec(totals):  # type: ignore[call-overload]
+    for k, plays, confirmed, first, last in session.exec(totals):  # type: ignore[call-overload]  # a Core select: sqlmodel types exec for its own selects only
         reach.setdefault(k, _Reach()).add(int(plays), int(confirmed), first, last)
     if zone_level:
         for zone_id, bikes, slogans in session.connection().execute(
@@ -328,9 +330,10 @@ def _reach_from_log(
     ranges = list(ranges)
     if not ranges:
         return
+    occurred = col(LockEventLog.occurred_at)
     conditions: list[Any] = [
         col(LockEventLog.clip_id).is_not(None),
-        or_(*(and_(LockEventLog.occurred_at >= a, LockEventLog.occurred_at < b) for a, b in ranges)),
+        or_(*(and_(occurred >= a, occurred < b) for a, b in ranges)),
     ]
     if by == "zone":
         conditions.append(col(LockEventLog.zone_id).is_not(None))
@@ -341,14 +344,14 @@ def _reach_from_log(
     if filters.zone_ids is not None:
         conditions.append(col(LockEventLog.zone_id).in_(sorted(filters.zone_ids)))
     query = columns(
-        LockEventLog.zone_id,
-        LockEventLog.slogan_id,
-        LockEventLog.bike_no,
-        LockEventLog.occurred_at,
-        LockEventLog.play_status,
+        col(LockEventLog.zone_id),
+        col(LockEventLog.slogan_id),
+        col(LockEventLog.bike_no),
+        col(LockEventLog.occurred_at),
+        col(LockEventLog.play_status),
     ).where(*conditions)
     bikes: dict[Any, BitMap] = {}
-    for zone_id, slogan_id, bike_no, occurred_at, status in session.exec(query):
+    for zone_id, slogan_id, bike_no, occurred_at, status in session.exec(query):  # type: ignore[call-overload]  # a Core select: sqlmodel types exec for its own selects only
         key = zone_id if by == "zone" else slogan_id
         r = reach.setdefault(key, _Reach())
         r.add(1, 1 if status == PlayStatus.played else 0, occurred_at, occurred_at)

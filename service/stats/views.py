@@ -1,5 +1,5 @@
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -20,7 +20,9 @@ router = APIRouter()
 DEFAULT_PERIOD = timedelta(days=30)
 DEFAULT_HOURS = timedelta(hours=48)
 Format = Literal["json", "csv"]
-CSV = {200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with ?format=csv"}}
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with ?format=csv"}
+}
 
 
 def _period(

@@ -4,6 +4,7 @@ from pydantic import Field as PydanticField
 from pydantic import field_validator
 from sqlmodel import SQLModel
 
+from service.campaigns.models import CampaignCreate
 from service.clips.models import LockEvent
 from service.coords import CoordSystem
 from service.events.models import ID_PATTERN, ClipRef
@@ -25,6 +26,18 @@ class ExplainQuery(StrictInput):
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+# The id a new draft campaign (not saved yet) goes by in an explanation.
+DRAFT_ID = 0
+
+
+class DraftExplainQuery(ExplainQuery):
+    """What an event would get if this campaign were saved: a new one (campaign_id none) or the campaign
+    `campaign_id` edited to be this."""
+
+    campaign: CampaignCreate
+    campaign_id: int | None = PydanticField(default=None, ge=1, description="the campaign it would replace")
 
 
 class ExplainedAnswer(SQLModel):

@@ -1,5 +1,6 @@
 """What an event would get, and why, without logging anything or touching the bike's state."""
 
+import dataclasses
 import random
 from datetime import datetime
 
@@ -11,13 +12,16 @@ from service.events.models import ClipRef
 from service.targeting.bike_memory import peek_bike_state
 from service.targeting.decision import REASON_TEXT, CompiledCampaign, EventQuery, Reason, Snapshot, explain
 from service.targeting.models import (
+    DRAFT_ID,
     CampaignVerdict,
+    DraftExplainQuery,
     ExplainedAnswer,
     ExplainedZone,
     ExplainQuery,
     Explanation,
     SloganChance,
 )
+from service.targeting.snapshot import compile_campaign
 from service.timeutil import utcnow
 from service.timewindows import local_moment
 
@@ -81,6 +85,15 @@ def explain_decision(
             for v in result.verdicts
         ],
     )
+
+
+def with_draft(*, snapshot: Snapshot, query: DraftExplainQuery) -> Snapshot:
+    """The snapshot as it would be with the query's draft saved: added as a new campaign (DRAFT_ID), or in
+    place of the campaign it edits. The decision then reads it exactly as it reads the saved ones."""
+    draft = compile_campaign(query.campaign, query.campaign_id or DRAFT_ID)
+    others = [c for c in snapshot.campaigns if c.id != draft.id]
+    campaigns = sorted([*others, draft], key=lambda c: -c.rank)  # highest rank first, as compiled
+    return dataclasses.replace(snapshot, campaigns=tuple(campaigns))
 
 
 # Why a campaign does not reach a place at all, or is not in force: what the reach warnings look at.

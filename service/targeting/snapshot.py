@@ -5,12 +5,14 @@ import threading
 import time
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select as select_columns
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from service.campaigns.models import PRIORITY_RANK, Campaign, parse_daypart
+from service.campaigns.models import PRIORITY_RANK, Campaign, CampaignBase, parse_daypart
 from service.clips.models import Clip, ClipStatus, clip_url
 from service.config import Settings, get_settings
 from service.coords import CoordSystem
@@ -34,8 +36,8 @@ def decision_settings(settings: Settings) -> DecisionSettings:
 
 # What the snapshot reads of each zone: its columns, not Zone objects, read a few hundred at a time (10,000
 # zones as ORM objects took 33 MB, which the process kept after they were freed; as rows, ~12 MB in all).
-ZONE_COLUMNS = (Zone.id, Zone.name, Zone.kind, Zone.region, Zone.languages, Zone.volume, Zone.quiet_hours,
-                Zone.geometry, Zone.radius_m)  # fmt: skip
+ZONE_COLUMNS = [col(c) for c in (Zone.id, Zone.name, Zone.kind, Zone.region, Zone.languages, Zone.volume,
+                                 Zone.quiet_hours, Zone.geometry, Zone.radius_m)]  # fmt: skip
 ZONES_PER_FETCH = 500
 
 
@@ -67,6 +69,30 @@ def clip_info(clip: Clip) -> ClipInfo:
     )
 
 
+def compile_campaign(campaign: CampaignBase, campaign_id: int) -> CompiledCampaign:
+    """A stored campaign (or a draft, checked as CampaignCreate checks it) as the decision reads it."""
+    return CompiledCampaign(
+        id=campaign_id,
+        rank=PRIORITY_RANK[campaign.priority],
+        weight=campaign.weight,
+        events=frozenset(campaign.events),
+        starts_at=campaign.starts_at,
+        ends_at=campaign.ends_at,
+        zone_ids=frozenset(campaign.zone_ids),
+        zone_kinds=frozenset(campaign.zone_kinds),
+        fleet_ids=frozenset(campaign.fleet_ids),
+        slogan_ids=tuple(campaign.slogan_ids),
+        regions=frozenset(campaign.regions),
+        exclude_zone_ids=frozenset(campaign.exclude_zone_ids),
+        exclude_zone_kinds=frozenset(campaign.exclude_zone_kinds),
+        exclude_regions=frozenset(campaign.exclude_regions),
+        exclude_fleet_ids=frozenset(campaign.exclude_fleet_ids),
+        dayparts=tuple(parse_daypart(part) for part in campaign.dayparts),
+        max_plays_per_bike_per_day=campaign.max_plays_per_bike_per_day,
+        name=campaign.name,
+    )
+
+
 def compile_snapshot(session: Session, settings: Settings | None = None) -> Snapshot:
     settings = settings or get_settings()
     version = read_version(session)
@@ -74,7 +100,9 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
     zones = ZoneIndex(
         [
             (zone_info(z), zone_shape(z.geometry, z.radius_m + tolerance if z.radius_m else None))
-            for z in session.exec(select(*ZONE_COLUMNS).execution_options(yield_per=ZONES_PER_FETCH))
+            for z in session.execute(
+                select_columns(*ZONE_COLUMNS).execution_options(yield_per=ZONES_PER_FETCH)
+            )
         ]
     )
     clips: dict[int, dict[tuple[str, str], ClipInfo]] = defaultdict(dict)
@@ -87,30 +115,7 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
         if s.id is not None and clips.get(s.id)
     }
     campaigns = sorted(
-        (
-            CompiledCampaign(
-                id=c.id,
-                rank=PRIORITY_RANK[c.priority],
-                weight=c.weight,
-                events=frozenset(c.events),
-                starts_at=c.starts_at,
-                ends_at=c.ends_at,
-                zone_ids=frozenset(c.zone_ids),
-                zone_kinds=frozenset(c.zone_kinds),
-                fleet_ids=frozenset(c.fleet_ids),
-                slogan_ids=tuple(c.slogan_ids),
-                regions=frozenset(c.regions),
-                exclude_zone_ids=frozenset(c.exclude_zone_ids),
-                exclude_zone_kinds=frozenset(c.exclude_zone_kinds),
-                exclude_regions=frozenset(c.exclude_regions),
-                exclude_fleet_ids=frozenset(c.exclude_fleet_ids),
-                dayparts=tuple(parse_daypart(part) for part in c.dayparts),
-                max_plays_per_bike_per_day=c.max_plays_per_bike_per_day,
-                name=c.name,
-            )
-            for c in session.exec(select(Campaign))
-            if c.id is not None
-        ),
+        (compile_campaign(c, c.id) for c in session.exec(select(Campaign)) if c.id is not None),
         key=lambda c: -c.rank,
     )
     fleets = list(session.exec(select(Fleet)))
@@ -143,6 +148,10 @@ class SnapshotHolder:
 
     def _fresh(self) -> bool:
         return self._seen_here == committed_here() and time.monotonic() - self._checked_at < self._interval
+
+    def zone_ids_at(self, points: Sequence[tuple[float, float]]) -> list[str | None]:
+        """The zone each (lon, lat) point is in, on the current snapshot."""
+        return [zone.id if zone else None for zone in self.get().zones.locate_many(points)]
 
     def get(self) -> Snapshot:
         snapshot = self._snapshot

@@ -1,13 +1,9 @@
-"""Engines in the configured order, each falling back to the next."""
-
-import logging
+"""The engines in the configured order; `ClipMaker.speak` falls back from each to the next."""
 
 from service.config import Settings
-from service.tts.base import SpeechAudio, TTSEngine, TTSError
+from service.tts.base import TTSEngine
 from service.tts.breaker import CircuitBreaker
 from service.tts.espeak import EspeakEngine
-
-logger = logging.getLogger(__name__)
 
 
 def build_engines(settings: Settings) -> list[TTSEngine]:
@@ -41,18 +37,3 @@ def build_engines(settings: Settings) -> list[TTSEngine]:
     if not engines:
         raise ValueError("tts_engines is empty")
     return engines
-
-
-def synthesize_first(engines: list[TTSEngine], text: str, language: str) -> SpeechAudio:
-    reasons = []
-    for engine in engines:
-        if engine.voice_for(language) is None:
-            continue
-        try:
-            return engine.synthesize(text, language)
-        except TTSError as exc:
-            logger.warning("TTS engine %s failed for %s: %s", engine.name, language, exc)
-            reasons.append(f"{engine.name}: {exc}")
-    if not reasons:
-        raise TTSError(f"no TTS engine speaks {language!r}")
-    raise TTSError("all TTS engines failed (" + "; ".join(reasons) + ")")

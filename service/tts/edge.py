@@ -99,7 +99,7 @@ class EdgeEngine:
     async def _fetch(self, text: str, voice: str) -> bytes:
         # edge-tts reads its endpoint from this module global when connecting. It is process-wide, so
         # engines with different URLs must not run concurrently; only tests build more than one.
-        edge_tts.communicate.WSS_URL = self._wss_url
+        edge_tts.communicate.WSS_URL = self._wss_url  # type: ignore[attr-defined]  # imported there, not exported
         communicate = edge_tts.Communicate(
             text,
             voice,

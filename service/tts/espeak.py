@@ -34,7 +34,9 @@ class _Library:
         # Kept referenced for the life of the process: the library calls it after we return.
         self._callback = _SYNTH_CALLBACK(self._on_samples)
 
-    def _on_samples(self, wav, num_samples: int, _events) -> int:
+    def _on_samples(
+        self, wav: "ctypes._Pointer[ctypes.c_short]", num_samples: int, _events: int | None
+    ) -> int:
         if wav and num_samples > 0:
             self._chunks.append(ctypes.string_at(wav, num_samples * 2))
         return 0

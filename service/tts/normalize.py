@@ -112,13 +112,13 @@ def _speak_token(match: re.Match[str], lexicon: Mapping[str, str]) -> str:
         percent = high.endswith("%")
         low, high = low.rstrip("%"), high.rstrip("%")
         # The unit after the range counts both ends (2024-2025年: two years, 3-5天: a number of days).
-        spoken = [_speak_number(n, match.string[: match.start()], after) for n in (low, high)]
-        return "到".join(("百分之" + s if percent else s) for s in spoken)
+        ends = [_speak_number(n, match.string[: match.start()], after) for n in (low, high)]
+        return "到".join(("百分之" + s if percent else s) for s in ends)
     if kind == "fraction":
         numerator, denominator = token.split("/")
         return f"{_an2cn(denominator)}分之{_an2cn(numerator)}"
     if kind == "percent":
-        return "百分之" + _an2cn(_NUMBER_IN.search(token)[0])  # type: ignore[index]
+        return "百分之" + _an2cn(_NUMBER_IN.search(token)[0])  # type: ignore[index]  # a percent token holds a number
     if kind == "number":
         return _speak_number(token.replace(",", ""), match.string[: match.start()], after)
     return _speak_latin(lexicon.get(token.lower(), token))
@@ -182,7 +182,8 @@ def _an2cn(number: str) -> str:
     that only answers lock events never loads it."""
     import cn2an
 
-    return cn2an.an2cn(number, "low")
+    spoken: str = cn2an.an2cn(number, "low")
+    return spoken
 
 
 # Arabic-script Kazakh (as written in Xinjiang) letters the `ug` voice lacks, as the Uyghur letters for the

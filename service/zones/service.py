@@ -1,7 +1,7 @@
 from typing import Any
 
 import shapely
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from service.campaigns.service import campaigns_naming, forget_target
 from service.coords import DEFAULT_COORD_SYSTEM, CoordSystem, geometry_to_wgs84
@@ -92,17 +92,17 @@ def parse_feature_collection(payload: Any, coord_system: CoordSystem | None = No
             raise _feature_error(index, zone_id, "properties.radius_m must be a number")
         geometry = geometry_to_wgs84(feature.get("geometry"), system)
         try:
-            zone_shape(geometry, radius)  # type: ignore[arg-type]
+            zone_shape(geometry, radius)
             check_rfc7946(geometry)
             extra = zone_properties(props)
         except (GeometryError, ValueError) as exc:
             raise _feature_error(index, zone_id, str(exc)) from None
         zones[zone_id] = Zone(
             id=zone_id,
-            name=name.strip(),  # type: ignore[union-attr]
-            kind=kind.strip(),  # type: ignore[union-attr]
-            geometry=geometry,  # type: ignore[arg-type]
-            radius_m=float(radius) if geometry["type"] == "Point" else None,  # type: ignore[index]
+            name=name.strip(),  # type: ignore[union-attr]  # checked to be a str above
+            kind=kind.strip(),  # type: ignore[union-attr]  # checked to be a str above
+            geometry=geometry,
+            radius_m=float(radius) if radius is not None and geometry["type"] == "Point" else None,
             **extra,
         )
     return list(zones.values())
@@ -189,7 +189,7 @@ def nested_zones(*, session: Session, incoming: list[Zone]) -> list[NestedZone]:
 def save_zones(*, session: Session, incoming: list[Zone]) -> ZoneImportResult:
     """Create or update every zone in one transaction; the answer warns of zones nested in others."""
     warnings = nested_zones(session=session, incoming=incoming)
-    existing = {z.id: z for z in session.exec(select(Zone).where(Zone.id.in_([z.id for z in incoming])))}  # type: ignore[attr-defined]
+    existing = {z.id: z for z in session.exec(select(Zone).where(col(Zone.id).in_([z.id for z in incoming])))}
     created = updated = 0
     now = utcnow()
     for zone in incoming:
@@ -208,7 +208,7 @@ def save_zones(*, session: Session, incoming: list[Zone]) -> ZoneImportResult:
 
 
 def list_zones(*, session: Session) -> list[Zone]:
-    return list(session.exec(select(Zone).order_by(Zone.id)))  # type: ignore[arg-type]
+    return list(session.exec(select(Zone).order_by(Zone.id)))
 
 
 def zones_geojson(zones: list[Zone]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def import_gbfs(
     return result
 
 
-_GEOJSON = {
+_GEOJSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/geo+json": {}}, "description": "JSON, or GeoJSON with ?format=geojson"}
 }
 
@@ -56,15 +56,17 @@ def list_zones(
     return [ZonePublic.model_validate(z) for z in zones]
 
 
+# Zone ids come from outside data and may hold "/" (e.g. "county/station-12"): the route takes the rest of
+# the path. (POST /import and /import/gbfs are other methods, so no zone id can shadow them.)
 ZoneId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
-@router.get("/{zone_id}", response_model=ZonePublic)
+@router.get("/{zone_id:path}", response_model=ZonePublic)
 def get_zone(zone_id: ZoneId, session: SessionDep, _key: CurrentKey) -> ZonePublic:
     return ZonePublic.model_validate(service.get_zone(session=session, zone_id=zone_id))
 
 
-@router.patch("/{zone_id}", response_model=ZonePublic)
+@router.patch("/{zone_id:path}", response_model=ZonePublic)
 def update_zone(zone_id: ZoneId, zone_in: ZoneUpdate, session: SessionDep, _admin: AdminKey) -> ZonePublic:
     """Change a zone's name, kind, region, police unit, languages, volume or quiet hours (its shape: import
     it again)."""
@@ -73,7 +75,7 @@ def update_zone(zone_id: ZoneId, zone_in: ZoneUpdate, session: SessionDep, _admi
     return ZonePublic.model_validate(zone)
 
 
-@router.delete("/{zone_id}", response_model=ZoneDeleted)
+@router.delete("/{zone_id:path}", response_model=ZoneDeleted)
 def delete_zone(
     zone_id: ZoneId,
     session: SessionDep,

@@ -103,3 +103,35 @@ def test_admin_form_errors_are_chinese(client: TestClient) -> None:
     ):
         response = client.post("/console/zones/z1", data=data)
         assert response.status_code == 422 and field in _errors(response.text), response.text
+
+
+def test_campaign_explain_errors_are_chinese(client: TestClient, admin: dict[str, str], fleet: str) -> None:
+    slogan = client.post(
+        "/v1/slogans", json={"text": "陌生来电要警惕。", "issuer": "宁边路派出所"}, headers=admin
+    ).json()["id"]
+    _signed_in(client, Role.admin)
+    draft = {
+        "name": "",
+        "slogan_ids": str(slogan),
+        "events": "unlock",
+        "action": "explain",
+        "explain_fleet": fleet,
+    }
+    for data, fields in (
+        ({**draft, "lat": "", "lon": ""}, {"explain"}),
+        ({**draft, "lat": "91", "lon": "89.18"}, {"explain"}),
+        ({**draft, "lat": "44", "lon": "89.18", "explain_at": "明天"}, {"explain"}),
+        ({**draft, "lat": "44", "lon": "89.18", "explain_fleet": "nope"}, {"explain"}),
+        ({**draft, "slogan_ids": "", "lat": "44", "lon": "89.18"}, {"slogan_ids", "explain"}),
+        ({**draft, "zone_kinds": "nowhere", "lat": "44", "lon": "89.18"}, {"zone_kinds", "explain"}),
+        ({**draft, "starts_at": "12/01/2026", "lat": "44", "lon": "89.18"}, {"starts_at", "explain"}),
+    ):
+        response = client.post("/console/campaigns/new", data=data)
+        assert response.status_code == 422, response.text
+        assert set(_errors(response.text)) == fields, (data, _errors(response.text))
+    # A draft with a name yet to be given is explained; its slogan, pending, cannot play yet.
+    explained = client.post("/console/campaigns/new", data={**draft, "lat": "44", "lon": "89.18"})
+    assert explained.status_code == 200, explained.text
+    assert 'data-testid="explain-draft" data-reason="no_playable_slogan"' in explained.text
+    assert "未命名草稿" in explained.text and "没有可播放的标语" in explained.text
+    assert client.get("/v1/campaigns", headers=admin).json() == []

@@ -1,5 +1,6 @@
 """The dashboard in a real headless Chromium, on demo data, against a real uvicorn server."""
 
+import json
 import re
 import shutil
 import socket
@@ -13,11 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 
 from service.clips.synthesis import build_synthesizer
 from service.config import Settings
 from service.demo.service import DemoKeys, load_demo
 from service.main import create_app
+from service.zones.kinds import KIND_NAMES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "data" / "dashboard.png"
@@ -162,3 +165,11 @@ def test_dashboard_turns_away_an_operator_key(live: tuple[str, DemoKeys], tmp_pa
     page.feed(_chromium(f"{base}/dashboard#key={keys.operator}", tmp_path, "--dump-dom"))
     assert page.body.get("data-ready") == "forbidden"
     assert "请使用管理员或派出所的密钥" in page.text_by_id["status"]
+
+
+def test_the_dashboard_names_zone_kinds_from_the_one_table(client: TestClient) -> None:
+    html = client.get("/dashboard").text
+    embedded = re.search(r'<script type="application/json" id="kind-names">(.*?)</script>', html)
+    assert embedded and json.loads(embedded[1]) == KIND_NAMES
+    script = client.get("/dashboard/static/app.js").text
+    assert not [name for name in KIND_NAMES.values() if name in script]  # no copy of the table in the script

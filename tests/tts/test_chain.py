@@ -1,10 +1,12 @@
 import logging
+from pathlib import Path
 
 import pytest
 
+from service.clips.maker import ClipMaker, Speech
 from service.config import Settings
-from service.tts.base import TTSError
-from service.tts.chain import build_engines, synthesize_first
+from service.tts.base import TTSEngine, TTSError
+from service.tts.chain import build_engines
 from service.tts.edge import EdgeEngine
 from service.tts.espeak import EspeakEngine
 from tests.tts.edge_server import SPOKEN_TEXT
@@ -20,6 +22,14 @@ def _settings(url: str, engines: str = "edge,espeak") -> Settings:
     )
 
 
+def _speak(tmp_path: Path, engines: list[TTSEngine], text: str, language: str) -> Speech:
+    """What the clip maker says with these engines, in order: the chain the service runs."""
+    maker = ClipMaker(
+        engines=engines, clips_dir=tmp_path / "clips", cache_dir=tmp_path / "cache", loudness_lufs=-18
+    )
+    return maker.speak(text, language)
+
+
 def test_build_engines_follows_the_configured_order():
     engines = build_engines(_settings("ws://127.0.0.1:9/x?y", "espeak,edge"))
 
@@ -33,46 +43,46 @@ def test_unknown_engine_is_rejected_at_startup():
 
 
 @pytest.mark.parametrize("mode", ["http403", "stall"])
-def test_falls_back_to_espeak_when_edge_fails(edge_server, mode, caplog):
+def test_falls_back_to_espeak_when_edge_fails(tmp_path, edge_server, mode, caplog):
     edge_server.mode = mode
 
-    with caplog.at_level(logging.WARNING, logger="service.tts.chain"):
-        speech = synthesize_first(build_engines(_settings(edge_server.url)), SPOKEN_TEXT, "zh-CN")
+    with caplog.at_level(logging.WARNING, logger="service.clips.maker"):
+        speech = _speak(tmp_path, build_engines(_settings(edge_server.url)), SPOKEN_TEXT, "zh-CN")
 
     assert (speech.engine, speech.voice) == ("espeak", "cmn")
     assert edge_server.requests >= 1
     assert "edge failed" in caplog.text
 
 
-def test_falls_back_to_espeak_when_edge_is_unreachable(dead_url):
-    speech = synthesize_first(build_engines(_settings(dead_url)), SPOKEN_TEXT, "zh-CN")
+def test_falls_back_to_espeak_when_edge_is_unreachable(tmp_path, dead_url):
+    speech = _speak(tmp_path, build_engines(_settings(dead_url)), SPOKEN_TEXT, "zh-CN")
 
     assert speech.engine == "espeak"
 
 
-def test_uses_edge_when_it_works(edge_server):
-    speech = synthesize_first(build_engines(_settings(edge_server.url)), SPOKEN_TEXT, "zh-CN")
+def test_uses_edge_when_it_works(tmp_path, edge_server):
+    speech = _speak(tmp_path, build_engines(_settings(edge_server.url)), SPOKEN_TEXT, "zh-CN")
 
     assert (speech.engine, speech.voice) == ("edge", "zh-CN-XiaoxiaoNeural")
 
 
-def test_uyghur_skips_edge(edge_server):
-    speech = synthesize_first(build_engines(_settings(edge_server.url)), "ئالدامچىلىقتىن ساقلىنىڭ", "ug")
+def test_uyghur_skips_edge(tmp_path, edge_server):
+    speech = _speak(tmp_path, build_engines(_settings(edge_server.url)), "ئالدامچىلىقتىن ساقلىنىڭ", "ug")
 
     assert (speech.engine, speech.voice) == ("espeak", "ug")
     assert edge_server.requests == 0
 
 
-def test_all_engines_failing_lists_every_reason(edge_server):
+def test_all_engines_failing_lists_every_reason(tmp_path, edge_server):
     edge_server.mode = "no_audio"
     engines = build_engines(_settings(edge_server.url))
 
     with pytest.raises(
         TTSError, match=r"edge: edge-tts returned no audio \(after 3 attempts\); espeak: .*no audio"
     ):
-        synthesize_first(engines, "。", "zh-CN")
+        _speak(tmp_path, engines, "。", "zh-CN")
 
 
-def test_language_no_engine_speaks():
+def test_language_no_engine_speaks(tmp_path):
     with pytest.raises(TTSError, match="no TTS engine speaks 'fr'"):
-        synthesize_first(build_engines(_settings("ws://127.0.0.1:9/x?y")), "Attention", "fr")
+        _speak(tmp_path, build_engines(_settings("ws://127.0.0.1:9/x?y")), "Attention", "fr")

@@ -1,10 +1,12 @@
 "use strict";
-// 反诈语音覆盖看板: reads the public API with the signed-in key. No outside assets.
+// 反诈语音覆盖看板: reads the public API with the console's sign-in (its cookie, sent by the browser) or a
+// key typed here (kept for the tab). No outside assets.
 
 const KEY_STORE = "ebike-voice-key";
 const SVG_NS = "http://www.w3.org/2000/svg";
-const KIND_NAMES = { residential: "小区", commercial: "商圈", station: "车站", village: "村庄", scenic: "景区" };
 const $ = (id) => document.getElementById(id);
+// The zone kinds' Chinese names, rendered into the page by the server (service/zones/kinds.py).
+const KIND_NAMES = JSON.parse($("kind-names").textContent);
 let mapFocus = "all";
 
 class ApiError extends Error {
@@ -24,7 +26,9 @@ function takeKeyFromHash() {
 }
 
 async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${sessionStorage.getItem(KEY_STORE)}` } });
+  // Without a typed key the console's sign-in cookie goes with the request (same origin, reads only).
+  const key = sessionStorage.getItem(KEY_STORE);
+  const response = await fetch(path, { headers: key ? { Authorization: `Bearer ${key}` } : {} });
   if (!response.ok) {
     let detail = response.statusText;
     try { detail = (await response.json()).detail; } catch (_) { /* not JSON */ }
@@ -251,8 +255,11 @@ async function refresh() {
     document.body.dataset.ready = "true";
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
+      // A typed key that does not work is said so; with neither key nor console sign-in, just ask.
+      const typed = sessionStorage.getItem(KEY_STORE);
       sessionStorage.removeItem(KEY_STORE);
-      show(false, "密钥无效或已停用，请重新登录。");
+      show(false, typed ? "密钥无效或已停用，请重新登录。" : "");
+      document.body.dataset.ready = "signin";
       return;
     }
     $("status").textContent = `加载失败：${error.message}`;
@@ -286,8 +293,14 @@ function start() {
     show(true);
     refresh();
   });
-  $("signout").addEventListener("click", () => { sessionStorage.removeItem(KEY_STORE); show(false); });
-  if (sessionStorage.getItem(KEY_STORE)) { show(true); refresh(); } else { show(false); }
+  $("signout").addEventListener("click", async () => {
+    sessionStorage.removeItem(KEY_STORE);
+    await fetch("/console/signout", { method: "POST" });  // the console's sign-in ends too
+    show(false);
+  });
+  // Signed in by a typed key or by the console: the first read tells which, or asks for a key.
+  show(true);
+  refresh();
 }
 
 start();
