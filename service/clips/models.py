@@ -51,6 +51,11 @@ class Clip(SQLModel, table=True):
     error: str | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
+    @property
+    def playable(self) -> bool:
+        """Ready to be played: rendered, hashed and measured (the one definition of a ready clip)."""
+        return self.status is ClipStatus.ready and bool(self.sha256) and self.duration_ms is not None
+
 
 class ClipPublic(SQLModel):
     id: int

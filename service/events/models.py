@@ -1,3 +1,4 @@
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -5,7 +6,8 @@ from typing import Any
 from pydantic import Field as PydanticField
 from pydantic import field_validator
 from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Field, SQLModel, col
 
 from service.clips.models import ClipFormat, LockEvent
 from service.coords import CoordSystem, to_wgs84
@@ -111,6 +113,16 @@ class LockEventLog(SQLModel, table=True):
     # The device's clock against the server's when it reported (PlayedIn.clock_skew_s), in seconds, set only
     # when beyond the configured threshold.
     clock_skew_s: float | None = None
+
+
+# What counts as a play: an event answered with a clip. The one definition, for a row being logged (the
+# rollups count it) and as SQL over the log (the stats that read the raw log).
+def is_play(row: Mapping[str, Any]) -> bool:
+    return row["clip_id"] is not None
+
+
+def logged_plays() -> ColumnElement[bool]:
+    return col(LockEventLog.clip_id).is_not(None)
 
 
 class EventKey(SQLModel, table=True):

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey
-from service.clips.models import Clip, ClipStatus
+from service.clips.models import Clip
 from service.coords import CoordSystem
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
@@ -37,7 +37,7 @@ from service.fastsql import lock_for_writing, select_keys
 from service.slogans.models import Slogan
 from service.stats.rollups import Play, add_plays
 from service.targeting.bike_memory import BikeMemo, plays_on
-from service.targeting.decision import ClipInfo, Decision, EventQuery, Snapshot, choose_clip
+from service.targeting.decision import ClipInfo, Decision, Snapshot, choose_clip
 from service.targeting.snapshot import SnapshotHolder, clip_info
 from service.timeutil import utcnow
 from service.zones.geometry import ZoneInfo as Zone
@@ -258,14 +258,8 @@ def _decide(
     last_slogan_id, plays_today = plays_on(known.bikes.get(bike_key), known.memo.get(bike_key), day)
     decision = choose_clip(
         snapshot,
-        EventQuery(
-            fleet_id=event_in.fleet_id,
-            event=event_in.event.value,
-            zone=zone,
-            at=event_in.occurred_at,
-            last_slogan_id=last_slogan_id,
-            plays_today=plays_today,
-            profile=snapshot.profile_of(event_in.fleet_id),
+        snapshot.query(
+            event_in.fleet_id, event_in.event.value, zone, event_in.occurred_at, last_slogan_id, plays_today
         ),
         rng,
     )
@@ -286,7 +280,7 @@ def _decide(
         "volume": decision.volume,
     }
     # A later event of this bike in the round sees this one.
-    known.memo.remember(bike_key, event_in.occurred_at, day, decision.slogan_id, last_slogan_id, plays_today)
+    known.memo.remember(bike_key, known.bikes.get(bike_key), event_in.occurred_at, day, decision.slogan_id)
     return row, decision
 
 
@@ -313,7 +307,7 @@ def _replay(session: Session, row: "LockEventLog | _Logged", event_in: EventIn) 
     clip = session.get(Clip, row.clip_id) if row.clip_id is not None else None
     slogan = session.get(Slogan, row.slogan_id) if row.slogan_id is not None else None
     info = None
-    if clip is not None and clip.status is ClipStatus.ready and clip.sha256 and clip.duration_ms is not None:
+    if clip is not None and clip.playable:
         info = clip_info(clip)
     decision = Decision(
         zone_id=row.zone_id,

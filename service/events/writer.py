@@ -4,8 +4,6 @@ bikes' state and the rollups. A duplicate (a client's retry, in this round or lo
 worker or another) is not inserted and sinks nothing; its request answers the first answer from the log."""
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
@@ -16,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.errors import RETRY_AFTER_S, ServiceError
-from service.events.models import BikeNumber, EventKey, LockEventLog
+from service.events.models import BikeNumber, EventKey, LockEventLog, is_play
 from service.events.partitions import ensure_months, month_of
 from service.fastsql import (
     FastStatement,
@@ -30,7 +28,7 @@ from service.fastsql import (
 )
 from service.fleets.models import Bike
 from service.stats.rollups import Play, add_plays
-from service.targeting.bike_memory import count_play
+from service.targeting.bike_memory import BikeRow, count_play
 
 events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]
 bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]
@@ -73,7 +71,7 @@ def write_events(
             (
                 Play(r["occurred_at"], r["zone_id"], r["slogan_id"], r["fleet_id"], r["event"], r["bike_no"])
                 for r in new
-                if r["clip_id"] is not None
+                if is_play(r)
             ),
             tz,
         )
@@ -193,16 +191,6 @@ def _build_bike_upsert(dialect: str) -> Any:
 
 
 _bike_upsert = FastStatement(_build_bike_upsert)
-
-
-@dataclass(frozen=True, slots=True)
-class BikeRow:
-    """What a round needs of a bike's row."""
-
-    last_slogan_id: int | None
-    last_seen_at: datetime | None
-    plays_day: date | None
-    plays_today: dict[str, int]
 
 
 def read_bikes(conn: Connection, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], BikeRow]:

@@ -15,9 +15,10 @@ def fleet_manifest(
     *, snapshot: Snapshot, fleet_id: str, zone_id: str | None, api_key: ApiKey, now: datetime
 ) -> Manifest:
     """Every clip, in the fleet's device profile, of every campaign that may apply to this fleet in this
-    zone (no zone: outside every zone) at some time in the hour-aligned day ahead (a superset: regions,
-    exclusions and dayparts are not narrowed here). Aligned, so the manifest and its ETag stay the same
-    for an hour unless the campaigns change."""
+    zone (no zone: outside every zone) at some time in the hour-aligned day ahead: the decision's own
+    rules for the place (CompiledCampaign.place_rejection) and the time span (a superset: dayparts and
+    caps are not narrowed here). Aligned, so the manifest and its ETag stay the same for an hour unless
+    the campaigns change."""
     if fleet_id not in snapshot.fleet_operators:
         raise NotFound(f"no fleet {fleet_id!r}")
     if fleet_id not in api_key.fleet_ids:
@@ -32,24 +33,13 @@ def fleet_manifest(
     until = since + HORIZON
     clips: dict[tuple[int, str], ManifestClip] = {}
     for campaign in snapshot.campaigns:
-        if campaign.fleet_ids and fleet_id not in campaign.fleet_ids:
+        if not campaign.runs_during(since, until):
             continue
-        if (campaign.starts_at and campaign.starts_at >= until) or (
-            campaign.ends_at and campaign.ends_at <= since
-        ):
-            continue
-        targeted = campaign.zone_ids or campaign.zone_kinds
-        if targeted and (
-            zone is None or (zone.id not in campaign.zone_ids and zone.kind not in campaign.zone_kinds)
-        ):
+        if campaign.place_rejection(fleet_id, zone, snapshot.region_at(fleet_id, zone)) is not None:
             continue
         for slogan_id in campaign.slogan_ids:
             slogan = snapshot.slogans.get(slogan_id)
-            if slogan is None:
-                continue
-            if (slogan.valid_from and slogan.valid_from >= until) or (
-                slogan.valid_until and slogan.valid_until <= since
-            ):
+            if slogan is None or not slogan.live_during(since, until):
                 continue
             for event in sorted(campaign.events):
                 info = slogan.clips.get((event, profile))

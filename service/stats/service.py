@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_
 from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
-from service.events.models import LockEventLog, PlayStatus
+from service.events.models import LockEventLog, PlayStatus, logged_plays
 from service.slogans.models import Slogan, SloganStatus
 from service.stats.models import (
     Coverage,
@@ -332,7 +332,7 @@ def _reach_from_log(
         return
     occurred = col(LockEventLog.occurred_at)
     conditions: list[Any] = [
-        col(LockEventLog.clip_id).is_not(None),
+        logged_plays(),
         or_(*(and_(occurred >= a, occurred < b) for a, b in ranges)),
     ]
     if by == "zone":

@@ -30,45 +30,50 @@ def peek_bike_state(*, session: Session, fleet_id: str, bike_id: str, day: date)
 
 
 @dataclass(frozen=True, slots=True)
-class _Memo:
-    seen_at: datetime
+class BikeRow:
+    """What the decision reads of a bike's row (service.events.writer reads and writes it); the round's
+    memo holds the same, as the round's earlier events leave it."""
+
     last_slogan_id: int | None
-    day: date
-    plays: Plays
+    last_seen_at: datetime | None
+    plays_day: date | None
+    plays_today: dict[str, int]  # slogan id (as text, as the row's JSON keeps it) -> plays on plays_day
 
 
 class BikeMemo:
     """A round's decisions per bike so far, newer than the Bike rows the round read."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], _Memo] = {}
+        self._entries: dict[tuple[str, str], BikeRow] = {}
 
-    def get(self, key: tuple[str, str]) -> _Memo | None:
+    def get(self, key: tuple[str, str]) -> BikeRow | None:
         return self._entries.get(key)
 
     def remember(
-        self,
-        key: tuple[str, str],
-        at: datetime,
-        day: date,
-        slogan_id: int | None,
-        last_slogan_id: int | None,
-        plays: Plays,
+        self, key: tuple[str, str], stored: Any, at: datetime, day: date, slogan_id: int | None
     ) -> None:
-        current = self._entries.get(key)
-        if current is not None and current.seen_at > at:
+        """The bike after this event, as the log will have it once the round commits (`stored`: its row
+        as the round read it)."""
+        current = self._entries.get(key) or stored
+        if current is not None and current.last_seen_at is not None and current.last_seen_at > at:
             return  # a late upload from earlier: the bike has moved on
-        after = dict(plays)
+        last = current.last_slogan_id if current is not None else None
+        plays_day, plays = (
+            (current.plays_day, current.plays_today or {}) if current is not None else (None, {})
+        )
         if slogan_id is not None:
-            after[slogan_id] = after.get(slogan_id, 0) + 1
-        self._entries[key] = _Memo(at, slogan_id if slogan_id is not None else last_slogan_id, day, after)
+            last = slogan_id
+            plays_day, plays = count_play(plays_day, plays, day, slogan_id)
+        self._entries[key] = BikeRow(last, at, plays_day, dict(plays))
 
 
-def plays_on(bike: Any, memo: _Memo | None, day: date) -> tuple[int | None, Plays]:
-    """(last slogan, plays on `day`) from the bike's row (an ORM Bike or a plain row) or, where newer, the
-    worker's memo."""
-    if memo is not None and (bike is None or bike.last_seen_at is None or memo.seen_at >= bike.last_seen_at):
-        return memo.last_slogan_id, memo.plays if memo.day == day else {}
+def plays_on(bike: Any, memo: BikeRow | None, day: date) -> tuple[int | None, Plays]:
+    """(last slogan, plays on `day`) from the bike's row (an ORM Bike or a BikeRow) or, where newer, the
+    round's memo."""
+    if memo is not None and (
+        bike is None or bike.last_seen_at is None or memo.last_seen_at >= bike.last_seen_at
+    ):
+        bike = memo
     if bike is None:
         return None, {}
     plays = {int(k): v for k, v in (bike.plays_today or {}).items()} if bike.plays_day == day else {}

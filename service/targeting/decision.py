@@ -51,6 +51,12 @@ class PlayableSlogan:
     clips: Mapping[tuple[str, str], ClipInfo]  # (event, profile) -> ready clip
     language: str = "zh-CN"
 
+    def live_during(self, since: datetime, until: datetime) -> bool:
+        """Whether the slogan may play at some time in [since, until)."""
+        return (self.valid_from is None or self.valid_from < until) and (
+            self.valid_until is None or since < self.valid_until
+        )
+
     def live_at(self, at: datetime) -> bool:
         return (self.valid_from is None or self.valid_from <= at) and (
             self.valid_until is None or at < self.valid_until
@@ -140,6 +146,15 @@ class CompiledCampaign:
             return Reason.not_started
         if self.ends_at is not None and at >= self.ends_at:
             return Reason.ended
+        reason = self.place_rejection(fleet_id, zone, region)
+        if reason is not None:
+            return reason
+        if self.dayparts and not any(part.contains(moment) for part in self.dayparts):
+            return Reason.outside_daypart
+        return None
+
+    def place_rejection(self, fleet_id: str, zone: ZoneInfo | None, region: str | None) -> Reason | None:
+        """Why this campaign does not reach this fleet at this place, whatever the time, or None."""
         if fleet_id in self.exclude_fleet_ids:
             return Reason.fleet_excluded
         if self.fleet_ids and fleet_id not in self.fleet_ids:
@@ -157,9 +172,13 @@ class CompiledCampaign:
             or (region is not None and region in self.regions)
         ):
             return Reason.not_targeted_here
-        if self.dayparts and not any(part.contains(moment) for part in self.dayparts):
-            return Reason.outside_daypart
         return None
+
+    def runs_during(self, since: datetime, until: datetime) -> bool:
+        """Whether the campaign is in force at some time in [since, until)."""
+        return (self.starts_at is None or self.starts_at < until) and (
+            self.ends_at is None or since < self.ends_at
+        )
 
     def capped(self, slogan_id: int, plays_today: Mapping[int, int]) -> bool:
         cap = self.max_plays_per_bike_per_day
@@ -265,6 +284,24 @@ class Snapshot:
     entries: Mapping[str, tuple[Entry, ...]] = field(init=False)  # lock event -> every campaign for it
     index: Mapping[str, CampaignIndex] = field(init=False)  # lock event -> its campaigns by target
 
+    def query(
+        self,
+        fleet_id: str,
+        event: str,
+        zone: ZoneInfo | None,
+        at: datetime,
+        last_slogan_id: int | None,
+        plays_today: Mapping[int, int],
+    ) -> "EventQuery":
+        """An event put to the decision, the one way deciding (events) and explaining do it: in the
+        fleet's device profile."""
+        return EventQuery(fleet_id, event, zone, at, last_slogan_id, self.profile_of(fleet_id), plays_today)
+
+    def region_at(self, fleet_id: str, zone: ZoneInfo | None) -> str | None:
+        """The region a fleet's bike is in: its zone's, or (outside every zone, or in a zone without a
+        region) the fleet's."""
+        return (zone.region if zone else None) or self.fleet_regions.get(fleet_id)
+
     def profile_of(self, fleet_id: str) -> str:
         """The device profile the fleet's locks play: only that rendition will do."""
         return self.fleet_profiles.get(fleet_id, DEFAULT_PROFILE)
@@ -322,9 +359,9 @@ class _Where:
 
 
 def _where(snapshot: Snapshot, query: EventQuery) -> _Where:
-    # Outside every zone, or in a zone without a region, the fleet's region stands in.
-    region = (query.zone.region if query.zone else None) or snapshot.fleet_regions.get(query.fleet_id)
-    return _Where(region, local_moment(query.at, snapshot.settings.timezone))
+    return _Where(
+        snapshot.region_at(query.fleet_id, query.zone), local_moment(query.at, snapshot.settings.timezone)
+    )
 
 
 def _rejection(campaign: CompiledCampaign, query: EventQuery, where: _Where) -> Reason | None:

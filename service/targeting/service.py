@@ -10,7 +10,7 @@ from service.coords import to_wgs84
 from service.errors import Invalid
 from service.events.models import ClipRef
 from service.targeting.bike_memory import peek_bike_state
-from service.targeting.decision import REASON_TEXT, CompiledCampaign, EventQuery, Reason, Snapshot, explain
+from service.targeting.decision import REASON_TEXT, CompiledCampaign, Reason, Snapshot, explain
 from service.targeting.models import (
     DRAFT_ID,
     CampaignVerdict,
@@ -39,15 +39,7 @@ def explain_decision(
     zone = snapshot.zones.locate(lon, lat)
     result = explain(
         snapshot,
-        EventQuery(
-            fleet_id=query.fleet_id,
-            event=query.event.value,
-            zone=zone,
-            at=at,
-            last_slogan_id=state.last_slogan_id,
-            profile=snapshot.profile_of(query.fleet_id),
-            plays_today=state.plays_today,
-        ),
+        snapshot.query(query.fleet_id, query.event.value, zone, at, state.last_slogan_id, state.plays_today),
         rng,
     )
     decision = result.decision

@@ -106,9 +106,9 @@ def compile_snapshot(session: Session, settings: Settings | None = None) -> Snap
         ]
     )
     clips: dict[int, dict[tuple[str, str], ClipInfo]] = defaultdict(dict)
-    ready = select(Clip).where(Clip.status == ClipStatus.ready)
-    for clip in session.exec(ready):
-        clips[clip.slogan_id][(clip.event.value, clip.profile)] = clip_info(clip)
+    for clip in session.exec(select(Clip).where(Clip.status == ClipStatus.ready)):
+        if clip.playable:
+            clips[clip.slogan_id][(clip.event.value, clip.profile)] = clip_info(clip)
     slogans = {
         s.id: PlayableSlogan(s.id, s.text, s.valid_from, s.valid_until, clips[s.id], s.language)
         for s in session.exec(select(Slogan).where(Slogan.status == SloganStatus.approved))
