@@ -7,7 +7,6 @@ thread (service.EventPipeline), which decides and logs whole rounds in one trans
 import asyncio
 import contextlib
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Generic, TypeVar
@@ -43,10 +42,8 @@ class Batcher(Generic[In, Out]):
         self,
         name: str,
         handle: Callable[[list[list[In]]], list[list[Out] | Exception]],
-        linger_s: float = 0.002,
     ) -> None:
         self._handle = handle
-        self._linger = linger_s
         self._cond = threading.Condition()
         self._queue: list[tuple[list[In], Waiter[Out]]] = []
         self._closed = False
@@ -84,23 +81,15 @@ class Batcher(Generic[In, Out]):
         self._thread.join()
 
     def _run(self) -> None:
-        busy = False
         while True:
             with self._cond:
                 while not self._queue and not self._closed:
                     self._cond.wait()
                 if not self._queue:
                     return
-            if busy:
-                # Under load (the last round had company) let the round fill up a little: a round costs
-                # far more than each item in it (a commit, a dozen statements), so fuller rounds make
-                # everything faster. 2 ms: with 32 clients the lock-event benchmark went from two rounds
-                # of ~16 to one of ~30 and from ~950 to ~1,170 events/s (0.5 ms and 1 ms did less; 3 ms
-                # no more).
-                time.sleep(self._linger)
+            # A round takes whatever came in while the last one ran: under load rounds fill by themselves.
             with self._cond:
                 batch, self._queue = self._queue, []
-            busy = len(batch) > 1
             try:
                 outcomes = self._handle([items for items, _ in batch])
             except Exception as exc:  # noqa: BLE001  (whatever failed is each submitter's answer)
