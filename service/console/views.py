@@ -173,7 +173,7 @@ def home(api_key: ConsoleKey) -> Response:
 
 def _reach(request: Request, session: SessionDep, api_key: ApiKey) -> dict[int, Any]:
     stats = stats_views.get_slogans(session, api_key, request, since=None, until=None, format="json")
-    return {s.slogan_id: s for s in stats.slogans}  # type: ignore[union-attr]
+    return {s.slogan_id: s for s in stats.slogans}  # type: ignore[union-attr]  # format=json: never the CSV Response
 
 
 def _scheduled_slogans(request: Request) -> set[int]:

@@ -398,7 +398,7 @@ def drop_old_events(*, session: Session, months: int, now: datetime) -> DroppedE
     engine = session.get_bind()
     if engine.dialect.name == "postgresql":
         session.commit()  # detaching a month waits for every transaction that uses the log: this one too
-        return drop_months_before(engine, cutoff.date())  # type: ignore[arg-type]
+        return drop_months_before(engine, cutoff.date())  # type: ignore[arg-type]  # get_bind() says Engine | Connection; this Session is on the engine
     result = session.exec(delete(LockEventLog).where(col(LockEventLog.occurred_at) < cutoff))
     session.commit()
     return DroppedEvents(int(result.rowcount))

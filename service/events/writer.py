@@ -30,10 +30,10 @@ from service.fleets.models import Bike
 from service.stats.rollups import Play, add_plays
 from service.targeting.bike_memory import BikeRow, count_play
 
-events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]
-bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]
-numbers_table: Table = BikeNumber.__table__  # type: ignore[attr-defined]
-keys_table: Table = EventKey.__table__  # type: ignore[attr-defined]
+events_table: Table = LockEventLog.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+bikes_table: Table = Bike.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+numbers_table: Table = BikeNumber.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
+keys_table: Table = EventKey.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models
 
 
 class LogUnavailable(ServiceError):

@@ -433,7 +433,7 @@ def _candidates(snapshot: Snapshot, query: EventQuery, where: _Where, scan: bool
         lists: list[Sequence[Entry]] = [snapshot.entries.get(query.event, ())]
     else:
         index = snapshot.index.get(query.event)
-        lists = index.lists_for(query.zone, where.region) if index else []  # type: ignore[assignment]
+        lists = list(index.lists_for(query.zone, where.region)) if index else []
     pool = _prefer_language(_pool(lists, query, where), query.zone)
     return _avoid_repeat(pool, query.last_slogan_id)
 
