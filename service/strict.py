@@ -7,6 +7,9 @@ from typing import ClassVar
 from pydantic import BaseModel
 from sqlmodel._compat import SQLModelConfig  # defined there; sqlmodel exports no public name for it
 
+# Event and bike ids as clients send them: letters, digits and ._:@- only.
+ID_PATTERN = r"^[A-Za-z0-9._:@-]+$"
+
 
 class StrictInput(BaseModel):
     """The base of every input model (listed first among the bases of SQLModel families, so its config

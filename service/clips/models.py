@@ -89,3 +89,14 @@ class ClipPublic(SQLModel):
             voice=clip.voice,
             error=clip.error,
         )
+
+
+class ClipRef(SQLModel):
+    """A ready clip as an answer names it: what a lock needs to fetch, check and play it."""
+
+    id: int
+    url: str
+    sha256: str
+    duration_ms: int
+    format: ClipFormat
+    profile: str

@@ -9,15 +9,14 @@ from sqlalchemy import BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Field, SQLModel, col
 
-from service.clips.models import ClipFormat, LockEvent
+from service.clips.models import ClipRef, LockEvent
 from service.coords import CoordSystem, to_wgs84
 from service.db import str_enum
-from service.strict import StrictInput
+from service.strict import ID_PATTERN, StrictInput
 from service.timeutil import LocalDateTime, UTCDateTime, as_utc, not_ahead, utcnow
 
 # How far ahead of the server's clock a lock's clock may run.
 MAX_CLOCK_AHEAD = timedelta(minutes=15)
-ID_PATTERN = r"^[A-Za-z0-9._:@-]+$"
 
 
 class PlayStatus(StrEnum):
@@ -50,15 +49,6 @@ class EventIn(StrictInput):
     def _utc(cls, value: datetime) -> datetime:
         # A lock's clock far ahead would move the bike's day forward and reset its daily caps.
         return not_ahead(value, "occurred_at", MAX_CLOCK_AHEAD)
-
-
-class ClipRef(SQLModel):
-    id: int
-    url: str
-    sha256: str
-    duration_ms: int
-    format: ClipFormat
-    profile: str
 
 
 class EventResult(SQLModel):

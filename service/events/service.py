@@ -16,12 +16,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey
-from service.clips.models import Clip
+from service.clips.models import Clip, ClipRef
 from service.coords import CoordSystem
 from service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from service.events.batching import Batcher
 from service.events.models import (
-    ClipRef,
     EventError,
     EventIn,
     EventResult,

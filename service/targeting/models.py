@@ -5,10 +5,9 @@ from pydantic import field_validator
 from sqlmodel import SQLModel
 
 from service.campaigns.models import CampaignCreate
-from service.clips.models import LockEvent
+from service.clips.models import ClipRef, LockEvent
 from service.coords import CoordSystem
-from service.events.models import ID_PATTERN, ClipRef
-from service.strict import StrictInput
+from service.strict import ID_PATTERN, StrictInput
 from service.targeting.decision import Reason
 from service.timeutil import as_utc
 

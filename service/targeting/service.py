@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from service.clips.models import ClipRef
 from service.coords import to_wgs84
 from service.errors import Invalid
-from service.events.models import ClipRef
 from service.targeting.bike_memory import peek_bike_state
 from service.targeting.decision import REASON_TEXT, CompiledCampaign, Reason, Snapshot, explain
 from service.targeting.models import (
