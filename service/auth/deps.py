@@ -76,11 +76,8 @@ async def operator_from_cache(state: State, authorization: str) -> ApiKey:
     if scheme.lower() != "bearer" or not plain:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     digest = hash_key(plain)
-    api_key: ApiKey | None
-    known, api_key = state.key_cache.get(digest)
-    if not known:
-        load = partial(load_key, engine=state.engine, digest=digest, last_used=state.last_used)
-        api_key = await state.key_cache.get_or_load(digest, load)
+    load = partial(load_key, engine=state.engine, digest=digest, last_used=state.last_used)
+    api_key: ApiKey | None = await state.key_cache.get_or_load(digest, load)
     if api_key is None or api_key.id is None:
         raise Unauthorized("unknown, revoked or expired API key")
     if api_key.role is not Role.operator:

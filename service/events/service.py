@@ -153,13 +153,6 @@ class EventPipeline(Batcher[tuple[EventIn, ApiKey], Outcome]):
         return split
 
 
-async def answer_event(*, pipeline: EventPipeline, event_in: EventIn, api_key: ApiKey) -> EventResult:
-    (outcome,) = await pipeline.call_async([(event_in, api_key)])
-    if isinstance(outcome, ServiceError):
-        raise outcome
-    return outcome
-
-
 async def answer_batch(
     *, pipeline: EventPipeline, items: list[dict[str, Any]], api_key: ApiKey, coord_system: CoordSystem | None
 ) -> list[EventResult | EventError]:

@@ -9,7 +9,6 @@ and access log (observability.middleware), the cached operator key and its rate 
 service.error_handlers. `document` puts it in the OpenAPI schema. The batch and proof-of-play routes are
 plain FastAPI routes."""
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,9 +33,7 @@ from service.events import service
 from service.events.models import EventBatchIn, EventBatchResult, EventIn, EventResult, PlayedIn, PlayedResult
 from service.observability.logs import request_id
 from service.observability.metrics import DECISIONS
-from service.observability.middleware import record, request_id_of
-
-log = logging.getLogger("ebike_voice.errors")
+from service.observability.middleware import record, request_id_of, unhandled_error
 
 PATH = "/v1/events"
 MAX_BODY = 64 * 1024  # a lock event is a few hundred bytes
@@ -66,10 +63,9 @@ class PostEvent:
         try:
             try:
                 status, body, extra = await self._answer(scope["method"], headers, receive)
-            except Exception:  # a bug, not the client's fault: as RequestContext answers it
-                log.exception("unhandled error in %s %s", scope["method"], PATH)
+            except Exception:  # a bug: answered as RequestContext answers it
                 status, body, extra = _rendered(
-                    JSONResponse({"detail": "internal error", "request_id": rid}, 500)
+                    JSONResponse(unhandled_error(scope["method"], PATH, rid), 500)
                 )
             extra.append((b"x-request-id", rid.encode()))
             await send({"type": "http.response.start", "status": status, "headers": extra})

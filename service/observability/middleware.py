@@ -95,12 +95,19 @@ class RequestContext:
                 await self.app(scope, receive, tracked)
         except Exception:
             # A bug, not the client's fault: answer JSON with the request id, so the log line can be found.
-            errors.exception("unhandled error in %s %s", scope["method"], scope["path"])
+            body = unhandled_error(scope["method"], scope["path"], rid)
             if not started_response:
-                await _json(tracked, 500, {"detail": "internal error", "request_id": rid})
+                await _json(tracked, 500, body)
         finally:
             record(scope["method"], scope["path"], _route_label(scope), status, time.perf_counter() - started)
             request_id.reset(token)
+
+
+def unhandled_error(method: str, path: str, rid: str) -> dict[str, object]:
+    """Log a bug (not the client's fault) and give the 500's body: JSON with the request id, so the log
+    line can be found."""
+    errors.exception("unhandled error in %s %s", method, path)
+    return {"detail": "internal error", "request_id": rid}
 
 
 def _route_label(scope: Scope) -> str:
