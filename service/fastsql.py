@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
 Convert = Callable[[Any], Any]
@@ -124,10 +125,6 @@ def statement(build: Callable[[Connection], Any]) -> Callable[[Connection], Any]
     return get
 
 
-def placeholder(dialect: Dialect) -> str:
-    return "%s" if dialect.name == "postgresql" else "?"
-
-
 class FastStatement:
     """A Core statement, built by `build(dialect_name)` and compiled once per dialect, run on tuples.
     `run` takes rows as mappings from the statement's parameter names (its columns for an INSERT)."""
@@ -208,34 +205,38 @@ def select_keys(
     for_update: bool = False,
 ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """{key: values} for the rows of `table` with these keys, keys given and returned in driver form
-    (see driver_values). The WHERE is one IN list per key column, which both databases answer from the
-    index on the key (SQLite scans the table for a bare row-value IN), then the row-value IN for the exact
-    keys. Keys are locked in their sorted order with `for_update` (PostgreSQL)."""
+    (see driver_values). The keys go as parameters the SQL text does not depend on (SQLite: one JSON
+    array; PostgreSQL: one array a key column), joined to the table on its key index. Rows are locked in
+    their keys' sorted order with `for_update` (PostgreSQL)."""
     if not keys:
         return {}
     driver = sqlite_driver(conn)
     if driver is not None:
         return _sqlite_select_keys(driver, table, tuple(key_columns), tuple(value_columns), keys)
-    mark = placeholder(conn.dialect)
-    where: list[str] = []
-    params: list[Any] = []
-    for i, column in enumerate(key_columns):
-        values = sorted({key[i] for key in keys})
-        where.append(f"{column} IN ({', '.join([mark] * len(values))})")
-        params += values
-    row_marks = "(" + ", ".join([mark] * len(key_columns)) + ")"
-    where.append(f"({', '.join(key_columns)}) IN (VALUES {', '.join([row_marks] * len(keys))})")
-    for key in sorted(tuple(key) for key in keys):
-        params += key
-    sql = (
-        f"SELECT {', '.join([*key_columns, *value_columns])} FROM {table} WHERE {' AND '.join(where)}"
-        f" ORDER BY {', '.join(key_columns)}"
-    )
-    if for_update:
-        sql += " FOR UPDATE"
+    sql = _postgresql_keys_sql(conn.dialect, table, tuple(key_columns), tuple(value_columns), for_update)
+    columns = tuple(zip(*keys, strict=True))  # one array a key column
+    rows = conn.exec_driver_sql(sql, tuple(list(values) for values in columns)).fetchall()
     width = len(key_columns)
-    rows = conn.exec_driver_sql(sql, tuple(params)).fetchall()
     return {tuple(row[:width]): tuple(row[width:]) for row in rows}
+
+
+@lru_cache(maxsize=64)
+def _postgresql_keys_sql(
+    dialect: Dialect,
+    table: str,
+    key_columns: tuple[str, ...],
+    value_columns: tuple[str, ...],
+    for_update: bool,
+) -> str:
+    # The keys as one array a column: the same SQL text every time, so psycopg prepares it once (the text
+    # of an IN list of as many values as keys changes with every round, and PostgreSQL plans each anew).
+    types = [SQLModel.metadata.tables[table].c[c].type.compile(dialect) for c in key_columns]
+    arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+    on = " AND ".join(f"t.{c} = k.{c}" for c in key_columns)
+    columns = ", ".join(f"t.{c}" for c in (*key_columns, *value_columns))
+    order = ", ".join(f"t.{c}" for c in key_columns)
+    sql = f"SELECT {columns} FROM {table} AS t JOIN unnest({arrays}) AS k({', '.join(key_columns)}) ON {on}"
+    return sql + f" ORDER BY {order}" + (" FOR UPDATE OF t" if for_update else "")
 
 
 def _sqlite_select_keys(
